@@ -1,0 +1,101 @@
+//! Checkable answers: what a task computed, and whether a run got it right.
+//!
+//! Every task returns a [`TaskAnswer`]. A run's answer is the list of them in
+//! task order, so a model that ran tasks in another order or lost one differs.
+
+use serde::{Deserialize, Serialize};
+
+/// What one task produced.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskAnswer {
+    /// A floating-point sum; compared bit for bit.
+    Sum(f64),
+    /// The HTTP status of a request.
+    Status(u16),
+}
+
+impl TaskAnswer {
+    /// Equality that treats floats bit for bit (so 0.1+0.2 != 0.3 is caught).
+    pub fn same_as(&self, other: &TaskAnswer) -> bool {
+        match (self, other) {
+            (TaskAnswer::Sum(a), TaskAnswer::Sum(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// A run's answers in task order; `None` where a task failed.
+pub type RunAnswer = Vec<Option<TaskAnswer>>;
+
+/// True when two runs produced the identical answers.
+pub fn same_answers(a: &[Option<TaskAnswer>], b: &[Option<TaskAnswer>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| match (a, b) {
+            (Some(a), Some(b)) => a.same_as(b),
+            _ => false,
+        })
+}
+
+/// A short human summary: "4 sums, total 2.6667e12" or "5 × HTTP 200".
+pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
+    let failed = answers.iter().filter(|a| a.is_none()).count();
+    let mut sums = Vec::new();
+    let mut statuses: Vec<(u16, usize)> = Vec::new();
+    for answer in answers.iter().flatten() {
+        match answer {
+            TaskAnswer::Sum(value) => sums.push(*value),
+            TaskAnswer::Status(code) => match statuses.iter_mut().find(|(c, _)| c == code) {
+                Some((_, count)) => *count += 1,
+                None => statuses.push((*code, 1)),
+            },
+        }
+    }
+    let mut parts = Vec::new();
+    if !sums.is_empty() {
+        let total: f64 = sums.iter().sum();
+        parts.push(format!("{} sums, total {:.6e}", sums.len(), total));
+    }
+    statuses.sort();
+    for (code, count) in statuses {
+        parts.push(format!("{count} × HTTP {code}"));
+    }
+    if failed > 0 {
+        parts.push(format!("{failed} failed"));
+    }
+    if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_compare_bit_for_bit_and_failures_never_match() {
+        let a = vec![Some(TaskAnswer::Sum(0.1 + 0.2))];
+        let b = vec![Some(TaskAnswer::Sum(0.3))];
+        assert!(!same_answers(&a, &b));
+        assert!(same_answers(&a, &a.clone()));
+        assert!(!same_answers(&[None], &[None]));
+        assert!(!same_answers(&a, &[]));
+    }
+
+    #[test]
+    fn summaries_count_statuses_and_failures() {
+        let answers = vec![
+            Some(TaskAnswer::Status(200)),
+            Some(TaskAnswer::Status(503)),
+            Some(TaskAnswer::Status(200)),
+            None,
+        ];
+        assert_eq!(summarize(&answers), "2 × HTTP 200, 1 × HTTP 503, 1 failed");
+        assert_eq!(
+            summarize(&[Some(TaskAnswer::Sum(2.0)), Some(TaskAnswer::Sum(1.0))]),
+            "2 sums, total 3.000000e0"
+        );
+    }
+}

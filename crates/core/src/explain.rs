@@ -1,0 +1,124 @@
+//! The "why" under every result: sentences computed from what was measured.
+//!
+//! It names the winner and the reason, says why threads with the GIL did or
+//! did not help, and flags where this run contradicts the tutorial.
+
+use crate::experiment::{Bound, Experiment};
+use crate::model::Model;
+use crate::params::Params;
+use crate::report::ModelResult;
+
+fn find(results: &[ModelResult], model: Model) -> Option<&ModelResult> {
+    results.iter().find(|result| result.model == model)
+}
+
+fn speedup_text(result: &ModelResult) -> String {
+    match result.speedup {
+        Some(speedup) => format!("{speedup:.2}x"),
+        None => format!("{:.3} s", result.wall_s.median),
+    }
+}
+
+/// Explains a set of results in a few sentences.
+pub fn explain(
+    experiment: &Experiment,
+    params: &Params,
+    results: &[ModelResult],
+    cores: u32,
+) -> String {
+    let wrong: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.answer_ok)
+        .map(|r| r.model.name())
+        .collect();
+    let Some(winner) = results
+        .iter()
+        .filter(|r| r.answer_ok)
+        .min_by(|a, b| a.wall_s.median.total_cmp(&b.wall_s.median))
+    else {
+        return "No model produced a correct answer, so there is nothing to compare.".to_string();
+    };
+    let mut sentences = Vec::new();
+    let parallel = params.workers.min(params.tasks).min(cores.max(1));
+    let reason = match (experiment.bound, winner.model) {
+        (_, Model::Sequential) => {
+            "nothing else beat one plain loop: the overhead of the others outweighed any overlap"
+                .to_string()
+        }
+        (Bound::Cpu, Model::ThreadsFree | Model::Processes) => format!(
+            "its workers computed on {parallel} of the {cores} cores at once, and the sums are pure CPU work with nothing to share"
+        ),
+        (Bound::Cpu, _) => {
+            "it computed on one core at a time, like sequential code, so its edge is noise"
+                .to_string()
+        }
+        (Bound::Io, _) => format!(
+            "its {} requests waited for the server at the same time instead of one after another",
+            params.tasks
+        ),
+    };
+    sentences.push(format!(
+        "{} won ({}): {reason}.",
+        winner.model.name(),
+        speedup_text(winner)
+    ));
+
+    if let Some(gil) = find(results, Model::ThreadsGil).filter(|r| r.answer_ok) {
+        let speedup = gil.speedup.unwrap_or(f64::NAN);
+        let text = match experiment.bound {
+            Bound::Cpu if speedup <= 1.15 => format!(
+                "threads-gil stayed at {}: a thread must hold the one global lock to compute, so its {} threads took turns on one core ({:.2} s waiting for the lock in all), as CPython's threads do",
+                speedup_text(gil),
+                gil.workers,
+                gil.time.gil_wait_s
+            ),
+            Bound::Cpu => format!(
+                "unexpected: threads-gil reached {}, but a GIL should keep CPU-bound threads near 1x; the machine may have been busy during the sequential runs",
+                speedup_text(gil)
+            ),
+            Bound::Io if speedup >= 1.5 || gil.speedup.is_none() => format!(
+                "the GIL did not hold threads-gil back ({}): a thread lets go of the lock while it waits for I/O",
+                speedup_text(gil)
+            ),
+            Bound::Io => format!(
+                "unexpected: threads-gil reached only {} on I/O; threads release the GIL while they wait, so they should overlap",
+                speedup_text(gil)
+            ),
+        };
+        sentences.push(format!("{}.", capitalize(&text)));
+    }
+    if let Some(asynch) = find(results, Model::Async).filter(|r| r.answer_ok)
+        && experiment.bound == Bound::Cpu
+    {
+        sentences.push(format!(
+            "Async ran every sum on its one thread ({}): CPU work blocks the event loop, so coroutines cannot overlap it.",
+            speedup_text(asynch)
+        ));
+    }
+    if let Some(processes) = find(results, Model::Processes).filter(|r| r.answer_ok) {
+        let start_ms = processes.time.spawn_s * 1000.0 / f64::from(processes.workers.max(1));
+        if start_ms >= 0.05 {
+            sentences.push(format!(
+                "Processes paid about {start_ms:.1} ms to start each worker and {:.2} ms moving data across pipes.",
+                processes.time.serialize_s * 1000.0
+            ));
+        }
+    }
+    if experiment.bound == Bound::Cpu && cores < 2 {
+        sentences.push(
+            "This machine reports one core, so no model can compute in parallel here.".to_string(),
+        );
+    }
+    if !wrong.is_empty() {
+        sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
+    }
+    sentences.join(" ")
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,84 @@
+//! The result table as plain text, the way the CLI prints it.
+
+use crate::report::{ModelResult, Report};
+
+fn duration(seconds: f64) -> String {
+    if seconds >= 10.0 {
+        format!("{seconds:.1} s")
+    } else if seconds >= 1.0 {
+        format!("{seconds:.2} s")
+    } else {
+        format!("{:.1} ms", seconds * 1000.0)
+    }
+}
+
+fn row(result: &ModelResult) -> Vec<String> {
+    let model = match result.gil_switch_ms {
+        Some(ms) if ms != 5.0 => format!("{} ({ms} ms)", result.model.name()),
+        _ => result.model.name().to_string(),
+    };
+    vec![
+        model,
+        result.workers.to_string(),
+        duration(result.wall_s.median),
+        duration(result.wall_s.min),
+        duration(result.wall_s.max),
+        result
+            .speedup
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        format!("{:.0}%", result.cpu_util * 100.0),
+        if result.answer_ok {
+            format!("ok   {}", result.answer)
+        } else {
+            format!("WRONG {}", result.answer)
+        },
+    ]
+}
+
+/// Renders the table, then any problems, warnings and the explanation.
+pub fn render(report: &Report) -> String {
+    let header: Vec<String> = [
+        "model", "workers", "median", "min", "max", "speedup", "cpu", "answer",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(report.results.iter().map(row))
+        .collect();
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|col| {
+            rows.iter()
+                .map(|r| r[col].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(col, cell)| {
+                let pad = widths[col] - cell.chars().count();
+                // Numbers align right, words left.
+                if (1..=6).contains(&col) {
+                    format!("{}{cell}", " ".repeat(pad))
+                } else {
+                    format!("{cell}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    for result in report.results.iter().filter(|r| !r.problems.is_empty()) {
+        for problem in &result.problems {
+            out.push_str(&format!("{}: {problem}\n", result.model.name()));
+        }
+    }
+    for warning in &report.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out.push_str(&format!("\nWhy: {}\n", report.explanation));
+    out
+}

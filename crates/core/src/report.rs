@@ -1,0 +1,259 @@
+//! Reports: what the runs of every model add up to.
+//!
+//! Executors hand in [`ModelRuns`] (the measured runs of each model, with
+//! traces); [`Report::build`] checks answers, summarizes wall times, computes
+//! speedups against sequential and writes the explanation. The report is
+//! serde JSON with a schema version, so a page can import a native one.
+
+use crate::answer::{RunAnswer, same_answers, summarize as summarize_answers};
+use crate::experiment::{Experiment, Plan};
+use crate::explain::explain;
+use crate::model::{GilMode, Model};
+use crate::params::Params;
+use crate::stats::{Summary, outliers, summarize};
+use crate::trace::{EventKind, Trace};
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The machine the runs were made on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    pub logical_cores: u32,
+    pub os: String,
+    pub cpu_model: String,
+}
+
+/// One run of one model, as an executor measured it.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutcome {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// CPU time the workers used (threads, processes or the loop), summed.
+    pub cpu_ns: u64,
+    /// Answers in task order; None where the task failed.
+    pub answers: RunAnswer,
+    /// Why tasks failed, one line each.
+    pub failures: Vec<String>,
+    pub trace: Trace,
+}
+
+impl RunOutcome {
+    pub fn wall_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// The measured (not warm-up) runs of one model.
+#[derive(Clone, Debug)]
+pub struct ModelRuns {
+    pub model: Model,
+    pub workers: u32,
+    pub runs: Vec<RunOutcome>,
+}
+
+/// Seconds per event kind, summed over the lanes of the median run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeBreakdown {
+    pub run_s: f64,
+    pub io_wait_s: f64,
+    pub gil_wait_s: f64,
+    pub spawn_s: f64,
+    pub serialize_s: f64,
+    pub queue_wait_s: f64,
+}
+
+/// The outcome of one model, as tables and JSON show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelResult {
+    pub model: Model,
+    pub workers: u32,
+    /// "on" or "off" for the thread models, null for the rest.
+    pub gil: Option<GilMode>,
+    pub gil_switch_ms: Option<f64>,
+    pub wall_s: Summary,
+    /// Sequential median over this median; null without a sequential run.
+    pub speedup: Option<f64>,
+    /// CPU time over wall time in the median run: 2.0 means two cores busy.
+    pub cpu_util: f64,
+    pub answer: String,
+    /// True when every run produced the checked answer every other model did.
+    pub answer_ok: bool,
+    /// What went wrong: failed tasks, wrong or differing answers.
+    pub problems: Vec<String>,
+    /// Zero-based indices of runs flagged as outliers.
+    pub outlier_runs: Vec<usize>,
+    pub time: TimeBreakdown,
+}
+
+/// Everything one `concur run` measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// "concur 0.1.0 (native)" or the page's equivalent.
+    pub tool: String,
+    pub experiment: String,
+    pub params: Params,
+    pub machine: Machine,
+    pub results: Vec<ModelResult>,
+    pub explanation: String,
+    pub warnings: Vec<String>,
+}
+
+fn seconds(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// The index of the run whose wall time is the median (the lower one for an even count).
+fn median_run(runs: &[RunOutcome]) -> usize {
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&idx| runs[idx].wall_ns());
+    order[(order.len() - 1) / 2]
+}
+
+fn breakdown(trace: &Trace) -> TimeBreakdown {
+    let s = |kind| seconds(trace.total_ns(kind));
+    TimeBreakdown {
+        run_s: s(EventKind::Run),
+        io_wait_s: s(EventKind::IoWait),
+        gil_wait_s: s(EventKind::GilWait),
+        spawn_s: s(EventKind::Spawn),
+        serialize_s: s(EventKind::Serialize),
+        queue_wait_s: s(EventKind::QueueWait),
+    }
+}
+
+/// Problems with one run's answers, checked against the workload alone.
+fn check_run(experiment: &Experiment, plan: &Plan, run: &RunOutcome) -> Vec<String> {
+    let mut problems = run.failures.clone();
+    for (task, answer) in plan.tasks.iter().zip(&run.answers) {
+        match answer {
+            Some(answer) => problems.extend(experiment.check(task, answer).err()),
+            None if run.failures.is_empty() => {
+                problems.push(format!("task {}: no answer", task.idx));
+            }
+            None => {}
+        }
+    }
+    if run.answers.len() != plan.tasks.len() {
+        problems.push(format!(
+            "{} answers for {} tasks",
+            run.answers.len(),
+            plan.tasks.len()
+        ));
+    }
+    problems
+}
+
+impl Report {
+    /// Builds the report; `runs` holds at least one measured run per model.
+    pub fn build(
+        experiment: &Experiment,
+        plan: &Plan,
+        params: &Params,
+        machine: Machine,
+        tool: &str,
+        runs: &[ModelRuns],
+    ) -> Report {
+        // The reference answer: the first run of any model that passes its checks.
+        let reference: Option<&RunAnswer> = runs
+            .iter()
+            .flat_map(|model_runs| &model_runs.runs)
+            .find(|run| check_run(experiment, plan, run).is_empty())
+            .map(|run| &run.answers);
+        let sequential_median = runs
+            .iter()
+            .find(|m| m.model == Model::Sequential && !m.runs.is_empty())
+            .map(|m| median_of_walls(&m.runs));
+        let mut warnings = Vec::new();
+        let results: Vec<ModelResult> = runs
+            .iter()
+            .filter(|m| !m.runs.is_empty())
+            .map(|m| {
+                let mut problems: Vec<String> = Vec::new();
+                for run in &m.runs {
+                    for problem in check_run(experiment, plan, run) {
+                        if !problems.contains(&problem) {
+                            problems.push(problem);
+                        }
+                    }
+                }
+                let differs = match reference {
+                    Some(reference) => m.runs.iter().any(|run| !same_answers(&run.answers, reference)),
+                    None => true,
+                };
+                if problems.is_empty() && differs {
+                    problems.push("answer differs from the other models' answer".to_string());
+                }
+                let walls: Vec<f64> = m.runs.iter().map(|run| seconds(run.wall_ns())).collect();
+                let wall_s = summarize(&walls).expect("at least one run");
+                let outlier_runs = outliers(&walls);
+                if !outlier_runs.is_empty() {
+                    warnings.push(format!(
+                        "{}: {} of {} runs took far longer or shorter than the rest; the machine may be busy: try more --runs or --warmup",
+                        m.model.name(),
+                        outlier_runs.len(),
+                        walls.len()
+                    ));
+                }
+                let median = &m.runs[median_run(&m.runs)];
+                ModelResult {
+                    model: m.model,
+                    workers: m.workers,
+                    gil: m.model.gil(),
+                    gil_switch_ms: (m.model == Model::ThreadsGil).then_some(params.gil_switch_ms),
+                    speedup: sequential_median.map(|seq| seq / wall_s.median),
+                    wall_s,
+                    cpu_util: median.cpu_ns as f64 / median.wall_ns().max(1) as f64,
+                    answer: summarize_answers(&median.answers),
+                    answer_ok: problems.is_empty(),
+                    problems,
+                    outlier_runs,
+                    time: breakdown(&median.trace),
+                }
+            })
+            .collect();
+        let explanation = explain(experiment, params, &results, machine.logical_cores);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: tool.to_string(),
+            experiment: experiment.id.to_string(),
+            params: params.clone(),
+            machine,
+            results,
+            explanation,
+            warnings,
+        }
+    }
+
+    /// True when every model produced the right answer.
+    pub fn all_ok(&self) -> bool {
+        self.results.iter().all(|result| result.answer_ok)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports always serialize")
+    }
+
+    /// Reads a report, refusing other schema versions with a clear message.
+    pub fn from_json(text: &str) -> Result<Report, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(version) if version == u64::from(SCHEMA_VERSION) => {}
+            Some(version) => {
+                return Err(format!(
+                    "schema_version {version} is not supported (this build reads {SCHEMA_VERSION})"
+                ));
+            }
+            None => return Err("no schema_version: not a concur report".to_string()),
+        }
+        serde_json::from_value(value).map_err(|err| format!("not a concur report: {err}"))
+    }
+}
+
+fn median_of_walls(runs: &[RunOutcome]) -> f64 {
+    let walls: Vec<f64> = runs.iter().map(|run| seconds(run.wall_ns())).collect();
+    summarize(&walls).map_or(f64::NAN, |s| s.median)
+}

@@ -1,0 +1,213 @@
+//! Running tasks on one worker: the code every thread, process and coroutine
+//! shares, so that all models do the same work the same way.
+//!
+//! A [`WorkerCtx`] owns one lane of the trace. With the emulated GIL it takes
+//! the lock before computing, offers it up at every workload checkpoint, and
+//! lets go of it around blocking I/O, recording run, gil-wait and io-wait
+//! slices as it goes.
+
+use crate::answer::TaskAnswer;
+use crate::clock::Clock;
+use crate::experiment::{Op, Task};
+use crate::gil::Gil;
+use crate::trace::{Event, EventKind, Recorder};
+use crate::workload;
+
+/// Blocking I/O as the platform does it (a real HTTP GET natively, a
+/// synchronous request inside a Web Worker in the browser).
+pub trait BlockingIo: Sync {
+    /// GETs `url`, blocking the calling thread, and returns the HTTP status.
+    fn get(&self, url: &str) -> Result<u16, String>;
+}
+
+/// One worker's view of a run.
+pub struct WorkerCtx<'a> {
+    clock: &'a dyn Clock,
+    gil: Option<&'a Gil>,
+    recorder: Recorder,
+}
+
+impl<'a> WorkerCtx<'a> {
+    pub fn new(lane: u32, clock: &'a dyn Clock, gil: Option<&'a Gil>) -> WorkerCtx<'a> {
+        WorkerCtx {
+            clock,
+            gil,
+            recorder: Recorder::new(lane),
+        }
+    }
+
+    pub fn now_ns(&self) -> u64 {
+        self.clock.now_ns()
+    }
+
+    /// Records a slice on this worker's lane.
+    pub fn record(&mut self, kind: EventKind, start_ns: u64, end_ns: u64, task_idx: Option<u32>) {
+        self.recorder.record(kind, start_ns, end_ns, task_idx);
+    }
+
+    /// Takes the GIL before the first task, as a new Python thread must.
+    pub fn start(&mut self) {
+        self.take_gil(None);
+    }
+
+    fn take_gil(&mut self, task_idx: Option<u32>) {
+        if let Some(gil) = self.gil {
+            let asked = self.clock.now_ns();
+            gil.acquire(self.recorder.lane());
+            let got = self.clock.now_ns();
+            self.recorder
+                .record(EventKind::GilWait, asked, got, task_idx);
+        }
+    }
+
+    /// Runs one task to its answer.
+    pub fn run_task(&mut self, task: &Task, io: &dyn BlockingIo) -> Result<TaskAnswer, String> {
+        match &task.op {
+            Op::CpuSqrt { n } => Ok(TaskAnswer::Sum(self.cpu_sqrt(task.idx, *n))),
+            Op::Get { url } => {
+                if let Some(gil) = self.gil {
+                    gil.release(self.recorder.lane());
+                }
+                let sent = self.clock.now_ns();
+                let status = io.get(url);
+                let answered = self.clock.now_ns();
+                self.recorder
+                    .record(EventKind::IoWait, sent, answered, Some(task.idx));
+                self.take_gil(Some(task.idx));
+                status
+                    .map(TaskAnswer::Status)
+                    .map_err(|why| format!("task {}: GET {url}: {why}", task.idx))
+            }
+        }
+    }
+
+    /// The cpu-sqrt workload, handing the GIL over when another thread asks.
+    pub fn cpu_sqrt(&mut self, task_idx: u32, n: u64) -> f64 {
+        let (clock, gil, lane) = (self.clock, self.gil, self.recorder.lane());
+        let recorder = &mut self.recorder;
+        let mut run_start = clock.now_ns();
+        let sum = workload::cpu_sqrt(n, || {
+            if let Some(gil) = gil
+                && gil.drop_requested()
+            {
+                let paused = clock.now_ns();
+                recorder.record(EventKind::Run, run_start, paused, Some(task_idx));
+                gil.yield_if_requested(lane);
+                run_start = clock.now_ns();
+                recorder.record(EventKind::GilWait, paused, run_start, Some(task_idx));
+            }
+        });
+        recorder.record(EventKind::Run, run_start, clock.now_ns(), Some(task_idx));
+        sum
+    }
+
+    /// Lets go of the GIL and hands back the lane's events.
+    pub fn finish(self) -> Vec<Event> {
+        if let Some(gil) = self.gil {
+            gil.release(self.recorder.lane());
+        }
+        self.recorder.into_events()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Trace;
+    use std::time::{Duration, Instant};
+
+    struct TestClock(Instant);
+    impl Clock for TestClock {
+        fn now_ns(&self) -> u64 {
+            self.0.elapsed().as_nanos() as u64
+        }
+    }
+
+    struct NoIo;
+    impl BlockingIo for NoIo {
+        fn get(&self, _url: &str) -> Result<u16, String> {
+            std::thread::sleep(Duration::from_millis(20));
+            Ok(200)
+        }
+    }
+
+    /// Two threads each sum 30M square roots (tens of ms) and return the trace.
+    fn two_cpu_threads(gil: Option<&Gil>) -> Trace {
+        let clock = TestClock(Instant::now());
+        let task = Task {
+            idx: 0,
+            op: Op::CpuSqrt { n: 30_000_000 },
+        };
+        let mut events = Vec::new();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|lane| {
+                    let (clock, task) = (&clock, &task);
+                    scope.spawn(move || {
+                        let mut ctx = WorkerCtx::new(lane, clock, gil);
+                        ctx.start();
+                        ctx.run_task(task, &NoIo).unwrap();
+                        ctx.finish()
+                    })
+                })
+                .collect();
+            for handle in handles {
+                events.extend(handle.join().unwrap());
+            }
+        });
+        Trace {
+            lanes: vec![],
+            events,
+        }
+    }
+
+    #[test]
+    fn with_the_gil_on_no_two_run_events_overlap() {
+        let gil = Gil::new(Duration::from_millis(5));
+        let trace = two_cpu_threads(Some(&gil));
+        assert!(trace.of_kind(EventKind::Run).count() >= 2);
+        assert!(!trace.lanes_overlap(EventKind::Run));
+        assert!(trace.total_ns(EventKind::GilWait) > 0);
+    }
+
+    #[test]
+    fn with_the_gil_off_run_events_overlap() {
+        let trace = two_cpu_threads(None);
+        assert_eq!(trace.of_kind(EventKind::Run).count(), 2);
+        assert!(trace.lanes_overlap(EventKind::Run));
+        assert_eq!(trace.of_kind(EventKind::GilWait).count(), 0);
+    }
+
+    #[test]
+    fn blocking_io_runs_without_the_gil() {
+        let gil = Gil::new(Duration::from_millis(5));
+        let clock = TestClock(Instant::now());
+        let mut ctx = WorkerCtx::new(0, &clock, Some(&gil));
+        ctx.start();
+        let get = Task {
+            idx: 3,
+            op: Op::Get {
+                url: "http://h/".into(),
+            },
+        };
+        struct CheckFree<'g>(&'g Gil);
+        impl BlockingIo for CheckFree<'_> {
+            fn get(&self, _url: &str) -> Result<u16, String> {
+                assert_eq!(self.0.holder(), None);
+                Ok(204)
+            }
+        }
+        assert_eq!(
+            ctx.run_task(&get, &CheckFree(&gil)),
+            Ok(TaskAnswer::Status(204))
+        );
+        assert_eq!(gil.holder(), Some(0));
+        let events = ctx.finish();
+        assert_eq!(gil.holder(), None);
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == EventKind::IoWait && e.task_idx == Some(3))
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! Pure workloads: deterministic functions every model runs unchanged.
+//!
+//! A workload takes a `checkpoint` callback that it calls every
+//! [`CHECKPOINT_EVERY`] iterations; that is where the emulated GIL may change
+//! hands. The checkpoint never touches the arithmetic, so the answer is
+//! bit-identical whichever model ran it, and (with a no-op checkpoint) the
+//! cost per iteration is that of the bare loop.
+
+use std::hint::black_box;
+
+/// Iterations between two checkpoints: about 20 us of cpu-sqrt work, small
+/// beside the 5 ms switch interval, large enough to cost nothing.
+pub const CHECKPOINT_EVERY: u64 = 1 << 14;
+
+/// Sum of `sqrt(i)` for `i` in `0..n`, added in order, with a checkpoint
+/// every [`CHECKPOINT_EVERY`] iterations.
+pub fn cpu_sqrt(n: u64, mut checkpoint: impl FnMut()) -> f64 {
+    let n = black_box(n);
+    let mut sum = 0.0f64;
+    let mut start = 0u64;
+    while start < n {
+        let end = n.min(start + CHECKPOINT_EVERY);
+        for i in start..end {
+            sum += (i as f64).sqrt();
+        }
+        start = end;
+        checkpoint();
+    }
+    sum
+}
+
+/// The same sum as one plain loop: the baseline the harness is measured against.
+pub fn cpu_sqrt_bare(n: u64) -> f64 {
+    let n = black_box(n);
+    let mut sum = 0.0f64;
+    for i in 0..n {
+        sum += (i as f64).sqrt();
+    }
+    sum
+}
+
+/// The Euler-Maclaurin estimate of `cpu_sqrt(n)`: an independent check of
+/// the answer that needs no loop.
+pub fn cpu_sqrt_expected(n: u64) -> f64 {
+    // zeta(-1/2), the constant term of the expansion.
+    const ZETA_MINUS_HALF: f64 = -0.207_886_224_977_354_57;
+    let x = n as f64;
+    ZETA_MINUS_HALF + (2.0 / 3.0) * x * x.sqrt() - 0.5 * x.sqrt() + 1.0 / (24.0 * x.sqrt())
+        - 1.0 / (1920.0 * x * x * x.sqrt())
+}
+
+/// True when `sum` is the right answer for `cpu_sqrt(n)` up to rounding.
+pub fn cpu_sqrt_is_plausible(n: u64, sum: f64) -> bool {
+    if n == 0 {
+        return sum == 0.0;
+    }
+    let expected = cpu_sqrt_expected(n);
+    (sum - expected).abs() <= 1e-7 * expected.abs() + 1e-2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values() {
+        assert_eq!(cpu_sqrt(0, || {}), 0.0);
+        assert_eq!(cpu_sqrt(1, || {}), 0.0);
+        assert_eq!(cpu_sqrt(2, || {}), 1.0);
+        assert_eq!(cpu_sqrt(5, || {}), 1.0 + 2f64.sqrt() + 3f64.sqrt() + 2.0);
+        // sum of sqrt(i), i < 100, from an independent computation.
+        assert!((cpu_sqrt(100, || {}) - 661.462_947_103_147_9).abs() < 1e-9);
+    }
+
+    #[test]
+    fn checkpoints_do_not_change_the_answer() {
+        let n = 3 * CHECKPOINT_EVERY + 17;
+        let mut calls = 0;
+        let with = cpu_sqrt(n, || calls += 1);
+        assert_eq!(calls, 4);
+        assert_eq!(with.to_bits(), cpu_sqrt_bare(n).to_bits());
+    }
+
+    #[test]
+    fn closed_form_agrees() {
+        for n in [1, 2, 3, 10, 1000, 1_000_000] {
+            assert!(cpu_sqrt_is_plausible(n, cpu_sqrt_bare(n)), "n = {n}");
+        }
+        assert!(!cpu_sqrt_is_plausible(1_000_000, cpu_sqrt_bare(999_999)));
+    }
+}
