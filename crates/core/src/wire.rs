@@ -26,22 +26,31 @@ pub enum ToWorker {
 pub enum FromWorker {
     /// The worker started; `pid` is its own process id.
     Ready { pid: u32 },
-    /// A task ended; `events` are the worker's trace slices for it,
-    /// including the time it spent decoding the task.
+    /// A task ended. `outcome` is a `Result<TaskAnswer, String>` encoded on
+    /// its own ([`encode_body`]) so the worker can time that encoding; `events`
+    /// are the worker's trace slices for the task, serialization included.
     Done {
         task_idx: u32,
-        outcome: Result<TaskAnswer, String>,
+        outcome: Vec<u8>,
         events: Vec<Event>,
     },
     /// The worker is leaving; `cpu_ns` is the CPU time its process used.
     Bye { cpu_ns: u64 },
 }
 
+/// What a task's result looks like on the wire, inside [`FromWorker::Done`].
+pub type TaskOutcome = Result<TaskAnswer, String>;
+
+/// Encodes a value without a length prefix.
+pub fn encode_body<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_allocvec(value).expect("wire messages always encode")
+}
+
 /// Encodes a message as one frame (length prefix included).
 pub fn encode_frame<T: Serialize>(message: &T) -> Vec<u8> {
-    let mut frame = vec![0u8; 4];
-    let body = postcard::to_allocvec(message).expect("wire messages always encode");
-    frame[..4].copy_from_slice(&(body.len() as u32).to_le_bytes());
+    let body = encode_body(message);
+    let mut frame = Vec::with_capacity(body.len() + 4);
+    frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
     frame.extend_from_slice(&body);
     frame
 }
@@ -82,9 +91,10 @@ mod tests {
         assert_eq!(len, frame.len() - 4);
         assert_eq!(decode_body::<ToWorker>(&frame[4..]).unwrap(), task);
 
+        let outcome: TaskOutcome = Ok(TaskAnswer::Sum(1.5));
         let done = FromWorker::Done {
             task_idx: 2,
-            outcome: Ok(TaskAnswer::Sum(1.5)),
+            outcome: encode_body(&outcome),
             events: vec![Event {
                 lane: 1,
                 kind: EventKind::Run,

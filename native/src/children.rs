@@ -1,0 +1,48 @@
+//! Worker processes the runner has started, so none outlives it.
+//!
+//! Every child is registered here from spawn until it is reaped. Ctrl-C (or
+//! SIGTERM) kills every registered child before the runner exits with 130;
+//! children also ask the kernel to kill them if the runner dies
+//! (`PR_SET_PDEATHSIG`, see `exec::worker`).
+
+use std::sync::Mutex;
+
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    CHILDREN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn register(pid: u32) {
+    children().push(pid);
+}
+
+pub fn unregister(pid: u32) {
+    children().retain(|&child| child != pid);
+}
+
+/// Sends SIGKILL to every registered child.
+pub fn kill_all() {
+    for &pid in children().iter() {
+        // SAFETY: kill has no memory effects; a stale pid only yields ESRCH.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+}
+
+/// On Ctrl-C or SIGTERM: kill the children, say so, exit 130.
+pub fn exit_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        kill_all();
+        eprintln!("concur: interrupted; stopped every worker");
+        std::process::exit(130);
+    });
+    // A second call (bench runs several experiments) keeps the first handler.
+    if let Err(ctrlc::Error::MultipleHandlers) | Ok(()) = installed {
+        return;
+    }
+    eprintln!("concur: warning: cannot catch Ctrl-C: {installed:?}");
+}

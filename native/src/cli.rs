@@ -1,0 +1,99 @@
+//! Raw command-line flags, as clap parses them.
+//!
+//! Numbers arrive as text so that `options` can refuse bad values with a
+//! message naming the flag and its range (clap's own message for `-1` or an
+//! overflowing number would not). Validation lives in `options`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "concur",
+    version,
+    about = "Run the same workloads under threads, processes and async, and see which wins and why",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an experiment under every model and compare them
+    Run(Box<RunArgs>),
+    /// List the experiments, their defaults and the models
+    List,
+    /// Serve the I/O endpoints (/delay/{ms}, /status/{code}, /get, /echo) until Ctrl-C
+    Serve(ServeArgs),
+    /// Measure the speed targets and print them as ratios
+    Bench(BenchArgs),
+    /// The worker process of the processes model (started by `run`)
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        #[arg(long)]
+        lane: u32,
+        #[arg(long)]
+        parent: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The experiment to run (see `concur list`)
+    pub experiment: String,
+    /// Models to run: comma-separated names, `threads` for both thread models, or `all`
+    #[arg(long, value_name = "LIST")]
+    pub models: Option<String>,
+    /// Workers per model (threads, processes, async concurrency limit)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub workers: Option<String>,
+    /// Number of tasks
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub tasks: Option<String>,
+    /// Iterations per CPU task (cpu-sqrt)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub n: Option<String>,
+    /// Server-side delay of each request in milliseconds (quick-io)
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub delay_ms: Option<String>,
+    /// Measured runs per model
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub runs: Option<String>,
+    /// Unmeasured warm-up runs per model
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub warmup: Option<String>,
+    /// The emulated GIL's switch interval in milliseconds (CPython: 5)
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub gil_switch_ms: Option<String>,
+    /// Send the I/O to this http:// URL instead of the built-in server
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Print the report as JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Write a Chrome trace (open it in Perfetto) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// No progress bar and no notes on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value = "8080", allow_hyphen_values = true)]
+    pub port: String,
+    /// Address to bind; 127.0.0.1 keeps it on this machine
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}

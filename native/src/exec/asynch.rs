@@ -1,0 +1,144 @@
+//! Async: one tokio current-thread runtime, one coroutine per task.
+//!
+//! Task tree: `run_async` builds the runtime on the calling thread and
+//! spawns every task as a tokio task; a semaphore with `limit` permits plays
+//! the connection limit. GETs go through reqwest (an async client); CPU work
+//! runs right on the loop and blocks it, as it would under asyncio. The
+//! runtime is dropped before returning, so nothing it started lives on.
+
+use super::{Env, gather};
+use crate::clock::{NativeClock, thread_cpu_ns};
+use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use concur_core::answer::TaskAnswer;
+use concur_core::clock::Clock;
+use concur_core::experiment::{Op, Plan, Task};
+use concur_core::report::RunOutcome;
+use concur_core::trace::{Event, EventKind, Lane, Trace};
+use concur_core::worker::WorkerCtx;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+type TaskResult = (u32, Result<TaskAnswer, String>, Vec<Event>);
+
+async fn get(client: &reqwest::Client, url: &str) -> Result<u16, String> {
+    let response = client.get(url).send().await.map_err(|err| describe(&err))?;
+    let status = response.status().as_u16();
+    response.bytes().await.map_err(|err| describe(&err))?;
+    Ok(status)
+}
+
+/// reqwest's messages hide the cause; show the whole chain on one line.
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+async fn coroutine(
+    task: Task,
+    limit: Arc<Semaphore>,
+    client: reqwest::Client,
+    clock: NativeClock,
+) -> TaskResult {
+    let lane = task.idx;
+    let queued = clock.now_ns();
+    let _permit = limit
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    let mut ctx = WorkerCtx::new(lane, &clock, None);
+    let admitted = clock.now_ns();
+    if admitted > queued {
+        ctx.record(EventKind::QueueWait, queued, admitted, Some(task.idx));
+    }
+    let outcome = match &task.op {
+        Op::CpuSqrt { n } => Ok(TaskAnswer::Sum(ctx.cpu_sqrt(task.idx, *n))),
+        Op::Get { url } => {
+            let sent = clock.now_ns();
+            let status = get(&client, url).await;
+            ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
+            status
+                .map(TaskAnswer::Status)
+                .map_err(|why| format!("task {}: GET {url}: {why}", task.idx))
+        }
+    };
+    (task.idx, outcome, ctx.finish())
+}
+
+/// Runs every task as a coroutine on one thread, at most `limit` at once.
+pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
+    let clock = env.clock;
+    let cpu_start = thread_cpu_ns();
+    let start = clock.now_ns();
+    let lanes: Vec<Lane> = plan
+        .tasks
+        .iter()
+        .map(|task| Lane {
+            id: task.idx,
+            name: format!("coroutine {}", task.idx + 1),
+            pid: std::process::id(),
+        })
+        .collect();
+    let results: Result<Vec<TaskResult>, String> = (|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| format!("cannot start the event loop: {err}"))?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
+        let limit = Arc::new(Semaphore::new(limit as usize));
+        runtime.block_on(async move {
+            let handles: Vec<_> = plan
+                .tasks
+                .iter()
+                .map(|task| {
+                    tokio::spawn(coroutine(
+                        task.clone(),
+                        limit.clone(),
+                        client.clone(),
+                        clock,
+                    ))
+                })
+                .collect();
+            let mut results = Vec::with_capacity(handles.len());
+            for handle in handles {
+                results.push(
+                    handle
+                        .await
+                        .map_err(|err| format!("a coroutine failed: {err}"))?,
+                );
+            }
+            Ok(results)
+        })
+    })();
+    let end = clock.now_ns();
+    let cpu_ns = thread_cpu_ns() - cpu_start;
+    let (answers, failures, events) = match results {
+        Ok(results) => {
+            let mut events = Vec::new();
+            let mut outcomes = Vec::new();
+            for (task_idx, outcome, task_events) in results {
+                outcomes.push((task_idx, outcome));
+                events.extend(task_events);
+            }
+            let (answers, failures) = gather(plan.tasks.len(), outcomes);
+            (answers, failures, events)
+        }
+        Err(why) => (vec![None; plan.tasks.len()], vec![why], Vec::new()),
+    };
+    RunOutcome {
+        start_ns: start,
+        end_ns: end,
+        cpu_ns,
+        answers,
+        failures,
+        trace: Trace { lanes, events },
+    }
+}

@@ -1,0 +1,57 @@
+//! Executors: one per model, each turning a plan into a measured run.
+//!
+//! - `threads`: sequential (the calling thread) and OS threads with the
+//!   emulated GIL on or off;
+//! - `processes`: the binary re-executed as worker processes (`worker` is the
+//!   child's side);
+//! - `asynch`: a tokio current-thread runtime.
+//!
+//! Every executor returns a [`RunOutcome`]: start and end on the run clock,
+//! CPU time, answers in task order, failures and the trace.
+
+pub mod asynch;
+pub mod processes;
+pub mod threads;
+pub mod worker;
+
+use crate::clock::NativeClock;
+use crate::http::UreqIo;
+use concur_core::experiment::Plan;
+use concur_core::model::Model;
+use concur_core::report::RunOutcome;
+use std::time::Duration;
+
+/// What every executor needs besides the plan.
+pub struct Env {
+    pub clock: NativeClock,
+    pub io: UreqIo,
+    pub gil_switch: Duration,
+}
+
+/// Runs `plan` once under `model` with `workers` workers.
+pub fn run_model(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcome {
+    match model {
+        Model::Sequential => threads::run_sequential(plan, env),
+        Model::ThreadsGil => threads::run_threads(plan, workers, Some(env.gil_switch), env),
+        Model::ThreadsFree => threads::run_threads(plan, workers, None, env),
+        Model::Processes => processes::run_processes(plan, workers, env),
+        Model::Async => asynch::run_async(plan, workers, env),
+    }
+}
+
+/// Collects per-task outcomes into answers in task order plus failure lines.
+pub(crate) fn gather(
+    n_tasks: usize,
+    outcomes: impl IntoIterator<Item = (u32, Result<concur_core::answer::TaskAnswer, String>)>,
+) -> (Vec<Option<concur_core::answer::TaskAnswer>>, Vec<String>) {
+    let mut answers = vec![None; n_tasks];
+    let mut failures = Vec::new();
+    for (task_idx, outcome) in outcomes {
+        match outcome {
+            Ok(answer) => answers[task_idx as usize] = Some(answer),
+            Err(why) => failures.push(why),
+        }
+    }
+    failures.sort();
+    (answers, failures)
+}

@@ -1,0 +1,120 @@
+//! Sequential and threads: the same worker loop on one or many OS threads.
+//!
+//! Task tree: `run_threads` spawns `workers` scoped threads; each pulls the
+//! next task index from a shared atomic counter (the queue), runs it through
+//! core's `WorkerCtx` (which handles the GIL) and hands back its answers,
+//! events and CPU time when it joins. Nothing outlives the scope.
+
+use super::{Env, gather};
+use crate::clock::thread_cpu_ns;
+use concur_core::answer::TaskAnswer;
+use concur_core::clock::Clock;
+use concur_core::experiment::Plan;
+use concur_core::gil::Gil;
+use concur_core::report::RunOutcome;
+use concur_core::trace::{Event, Lane, Trace};
+use concur_core::worker::WorkerCtx;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// What one worker thread brings back.
+struct WorkerResult {
+    outcomes: Vec<(u32, Result<TaskAnswer, String>)>,
+    events: Vec<Event>,
+    cpu_ns: u64,
+}
+
+fn work(lane: u32, plan: &Plan, next: &AtomicUsize, gil: Option<&Gil>, env: &Env) -> WorkerResult {
+    let cpu_start = thread_cpu_ns();
+    let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
+    ctx.start();
+    let mut outcomes = Vec::new();
+    loop {
+        let idx = next.fetch_add(1, Ordering::Relaxed);
+        let Some(task) = plan.tasks.get(idx) else {
+            break;
+        };
+        outcomes.push((task.idx, ctx.run_task(task, &env.io)));
+    }
+    let events = ctx.finish();
+    WorkerResult {
+        outcomes,
+        events,
+        cpu_ns: thread_cpu_ns() - cpu_start,
+    }
+}
+
+fn outcome(
+    start_ns: u64,
+    end_ns: u64,
+    plan: &Plan,
+    lanes: Vec<Lane>,
+    results: Vec<WorkerResult>,
+) -> RunOutcome {
+    let cpu_ns = results.iter().map(|r| r.cpu_ns).sum();
+    let mut events = Vec::new();
+    let mut outcomes = Vec::new();
+    for result in results {
+        events.extend(result.events);
+        outcomes.extend(result.outcomes);
+    }
+    let (answers, failures) = gather(plan.tasks.len(), outcomes);
+    RunOutcome {
+        start_ns,
+        end_ns,
+        cpu_ns,
+        answers,
+        failures,
+        trace: Trace { lanes, events },
+    }
+}
+
+/// Every task on the calling thread, one after another.
+pub fn run_sequential(plan: &Plan, env: &Env) -> RunOutcome {
+    let start = env.clock.now_ns();
+    let result = work(0, plan, &AtomicUsize::new(0), None, env);
+    let end = env.clock.now_ns();
+    let lanes = vec![Lane {
+        id: 0,
+        name: "main thread".into(),
+        pid: std::process::id(),
+    }];
+    outcome(start, end, plan, lanes, vec![result])
+}
+
+/// Tasks spread over `workers` OS threads, with the emulated GIL when
+/// `gil_switch` is set.
+pub fn run_threads(
+    plan: &Plan,
+    workers: u32,
+    gil_switch: Option<Duration>,
+    env: &Env,
+) -> RunOutcome {
+    let gil = gil_switch.map(Gil::new);
+    let next = AtomicUsize::new(0);
+    let start = env.clock.now_ns();
+    let results: Vec<WorkerResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|lane| {
+                let (next, gil) = (&next, gil.as_ref());
+                std::thread::Builder::new()
+                    .name(format!("worker-{}", lane + 1))
+                    .spawn_scoped(scope, move || work(lane, plan, next, gil, env))
+                    .expect("the OS refused to start a thread")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a worker thread panicked"))
+            .collect()
+    });
+    let end = env.clock.now_ns();
+    let lanes = (0..workers)
+        .map(|lane| Lane {
+            id: lane,
+            name: format!("worker {}", lane + 1),
+            pid: std::process::id(),
+        })
+        .collect();
+    outcome(start, end, plan, lanes, results)
+}

@@ -1,0 +1,118 @@
+//! The worker process: `concur __worker`, the child side of the processes model.
+//!
+//! It reads [`ToWorker`] frames on stdin and writes [`FromWorker`] frames on
+//! stdout (nothing else may go to stdout), running each task through core's
+//! `WorkerCtx` with no GIL: every process has its own interpreter, as in
+//! CPython's multiprocessing. It asks the kernel to kill it if the runner
+//! dies, and leaves when stdin closes.
+
+use crate::clock::{NativeClock, process_cpu_ns};
+use crate::http::UreqIo;
+use concur_core::clock::Clock;
+use concur_core::trace::EventKind;
+use concur_core::wire::{
+    FromWorker, TaskOutcome, ToWorker, decode_body, encode_body, encode_frame, frame_len,
+};
+use concur_core::worker::WorkerCtx;
+use std::io::{BufReader, Read, Write};
+use std::process::ExitCode;
+
+/// Reads one frame's body; None when the stream ended cleanly before it.
+pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, String> {
+    let mut prefix = [0u8; 4];
+    match input.read_exact(&mut prefix) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(err) => return Err(format!("reading a frame: {err}")),
+    }
+    let mut body = vec![0u8; frame_len(prefix)?];
+    input
+        .read_exact(&mut body)
+        .map_err(|err| format!("reading a frame body: {err}"))?;
+    Ok(Some(body))
+}
+
+fn send(output: &mut impl Write, message: &FromWorker) -> std::io::Result<()> {
+    output.write_all(&encode_frame(message))?;
+    output.flush()
+}
+
+/// Dies with the parent: the kernel sends SIGKILL when the spawning thread
+/// of `parent` ends. Returns false if the parent is already gone.
+fn follow_parent(parent: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    // SAFETY: getppid cannot fail and touches no memory.
+    let actual = unsafe { libc::getppid() };
+    actual as u32 == parent
+}
+
+/// The worker's main loop.
+pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
+    if !follow_parent(parent) {
+        eprintln!(
+            "concur worker {}: the runner (pid {parent}) is gone",
+            lane + 1
+        );
+        return ExitCode::FAILURE;
+    }
+    let clock = NativeClock;
+    let io = UreqIo::default();
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut output = std::io::stdout().lock();
+    let mut run = || -> Result<(), String> {
+        let pid = std::process::id();
+        send(&mut output, &FromWorker::Ready { pid }).map_err(|err| err.to_string())?;
+        loop {
+            let Some(body) = read_frame(&mut input)? else {
+                return Ok(()); // The runner closed the pipe: nothing more to do.
+            };
+            let decode_start = clock.now_ns();
+            let message: ToWorker = decode_body(&body)?;
+            let decode_end = clock.now_ns();
+            match message {
+                ToWorker::Task(task) => {
+                    let mut ctx = WorkerCtx::new(lane, &clock, None);
+                    ctx.record(
+                        EventKind::Serialize,
+                        decode_start,
+                        decode_end,
+                        Some(task.idx),
+                    );
+                    let outcome: TaskOutcome = ctx.run_task(&task, &io);
+                    let encode_start = clock.now_ns();
+                    let outcome = encode_body(&outcome);
+                    ctx.record(
+                        EventKind::Serialize,
+                        encode_start,
+                        clock.now_ns(),
+                        Some(task.idx),
+                    );
+                    let events = ctx.finish();
+                    let done = FromWorker::Done {
+                        task_idx: task.idx,
+                        outcome,
+                        events,
+                    };
+                    send(&mut output, &done).map_err(|err| err.to_string())?;
+                }
+                ToWorker::Shutdown => {
+                    let bye = FromWorker::Bye {
+                        cpu_ns: process_cpu_ns(),
+                    };
+                    return send(&mut output, &bye).map_err(|err| err.to_string());
+                }
+            }
+        }
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("concur worker {}: {why}", lane + 1);
+            ExitCode::FAILURE
+        }
+    }
+}

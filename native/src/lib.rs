@@ -1,0 +1,82 @@
+//! concur, the native runner: the same workloads on real OS threads, real OS
+//! processes and tokio, with statistics worth trusting.
+//!
+//! `main.rs` only calls [`main`]. Flags are parsed in [`cli`], validated into
+//! [`options`], run by [`run`] through the executors in [`exec`] (one per
+//! model), and reported through concur-core's report and exporters.
+//!
+//! Architecture invariant: nothing outlives a command. Servers stop and
+//! close their port, scoped threads join, worker processes are reaped (and
+//! killed on Ctrl-C, or by the kernel if the runner dies).
+
+pub mod bench;
+pub mod children;
+pub mod cli;
+pub mod clock;
+pub mod exec;
+pub mod http;
+pub mod list;
+pub mod machine;
+pub mod options;
+pub mod progress;
+pub mod run;
+pub mod server;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use options::Failure;
+use std::process::ExitCode;
+
+/// "concur 0.1.0 (native)", as reports name their tool.
+pub fn tool_name() -> String {
+    format!("concur {} (native)", env!("CARGO_PKG_VERSION"))
+}
+
+fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
+    let port = concur_core::params::Limit {
+        field: "port",
+        min: 0,
+        max: 65_535,
+    }
+    .parse(&args.port)?;
+    let host: std::net::IpAddr = args.host.parse().map_err(|_| {
+        Failure::Usage(format!(
+            "--host must be an IP address such as 127.0.0.1 or 0.0.0.0 (got \"{}\")",
+            args.host
+        ))
+    })?;
+    let bind = std::net::SocketAddr::new(host, port as u16);
+    server::serve_until_interrupted(bind, |addr| {
+        println!("serving the concur endpoints on http://{addr} (Ctrl-C stops)");
+        println!("  /delay/{{ms}}  /status/{{code}}  /get  /echo");
+    })
+    .map_err(|err| Failure::Run(format!("cannot serve on {bind}: {err}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses the command line, runs the command, and maps failures to exit
+/// statuses: 2 for usage errors, 1 for run failures.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => args.validate().and_then(run::run),
+        Command::List => {
+            print!("{}", list::render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve(args),
+        Command::Bench(args) => bench::bench(args.quiet),
+        Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Failure::Usage(message)) => {
+            eprintln!("concur: error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(message)) => {
+            eprintln!("concur: error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

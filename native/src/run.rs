@@ -1,0 +1,172 @@
+//! `concur run`: options -> server -> runs -> report -> table, JSON, trace.
+
+use crate::clock::NativeClock;
+use crate::exec::{Env, run_model};
+use crate::http::{UreqIo, probe};
+use crate::machine::this_machine;
+use crate::options::{Failure, RunOptions};
+use crate::progress::Progress;
+use crate::server::Server;
+use crate::{children, tool_name};
+use concur_core::clock::Clock;
+use concur_core::experiment::{Experiment, Plan};
+use concur_core::export::{chrome::chrome_trace, table};
+use concur_core::model::Model;
+use concur_core::params::{Params, group};
+use concur_core::report::{ModelRuns, Report};
+use std::process::ExitCode;
+
+/// Where the I/O of a run goes: the built-in server (kept alive here) or a target.
+pub struct IoTarget {
+    server: Option<Server>,
+    pub base_url: String,
+}
+
+impl IoTarget {
+    /// Starts the built-in server when the experiment needs one, or checks
+    /// that `--target` answers.
+    pub fn prepare(experiment: &Experiment, params: &Params) -> Result<IoTarget, Failure> {
+        if !experiment.needs_io() {
+            return Ok(IoTarget {
+                server: None,
+                base_url: String::new(),
+            });
+        }
+        if let Some(url) = &params.target {
+            probe(url).map_err(|why| Failure::Run(format!("--target {url}: {why}")))?;
+            return Ok(IoTarget {
+                server: None,
+                base_url: url.clone(),
+            });
+        }
+        let server = Server::start(([127, 0, 0, 1], 0).into()).map_err(|err| {
+            Failure::Run(format!(
+                "cannot start the built-in server on 127.0.0.1: {err}"
+            ))
+        })?;
+        Ok(IoTarget {
+            base_url: server.base_url(),
+            server: Some(server),
+        })
+    }
+
+    /// Stops the server, closing its port.
+    pub fn close(self) {
+        if let Some(server) = self.server {
+            server.stop();
+        }
+    }
+}
+
+/// Runs every model `warmup + runs` times and keeps the measured runs.
+pub fn measure(
+    plan: &Plan,
+    params: &Params,
+    models: &[Model],
+    env: &Env,
+    progress: &Progress,
+) -> Vec<ModelRuns> {
+    let total = params.warmup + params.runs;
+    models
+        .iter()
+        .map(|&model| {
+            let workers = model.workers(params.workers);
+            let mut runs = Vec::new();
+            for run_idx in 0..total {
+                let label = if run_idx < params.warmup {
+                    format!("{} warm-up {}", model.name(), run_idx + 1)
+                } else {
+                    format!("{} run {}", model.name(), run_idx - params.warmup + 1)
+                };
+                progress.step(label);
+                let outcome = run_model(model, workers, plan, env);
+                if run_idx >= params.warmup {
+                    runs.push(outcome);
+                }
+                progress.advance();
+            }
+            ModelRuns {
+                model,
+                workers,
+                runs,
+            }
+        })
+        .collect()
+}
+
+fn headline(options: &RunOptions, report: &Report) -> String {
+    let p = &options.params;
+    let work = match options.experiment.bound {
+        concur_core::experiment::Bound::Cpu => {
+            format!("{} tasks of sum(sqrt(i) for i < {})", p.tasks, group(p.n))
+        }
+        concur_core::experiment::Bound::Io => match &p.target {
+            Some(url) => format!("{} GETs of {url}", p.tasks),
+            None => format!(
+                "{} GETs of /delay/{} on the built-in server",
+                p.tasks, p.delay_ms
+            ),
+        },
+    };
+    format!(
+        "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",
+        options.experiment.id,
+        p.runs,
+        if p.runs == 1 { "" } else { "s" },
+        p.warmup,
+        report.machine.logical_cores,
+        report.machine.cpu_model,
+        report.machine.os
+    )
+}
+
+/// Runs a validated `concur run`.
+pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
+    children::exit_on_interrupt();
+    let target = IoTarget::prepare(&options.experiment, &options.params)?;
+    let plan = options.experiment.plan(&options.params, &target.base_url);
+    let env = Env {
+        clock: NativeClock,
+        io: UreqIo::default(),
+        gil_switch: options.params.gil_switch(),
+    };
+    let origin = env.clock.now_ns();
+    let steps =
+        options.models.len() as u64 * u64::from(options.params.warmup + options.params.runs);
+    let progress = Progress::new(steps, options.quiet);
+    let runs = measure(&plan, &options.params, &options.models, &env, &progress);
+    progress.finish();
+    target.close();
+    let report = Report::build(
+        &options.experiment,
+        &plan,
+        &options.params,
+        this_machine(),
+        &tool_name(),
+        &runs,
+    );
+    if options.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}{}", headline(&options, &report), table::render(&report));
+    }
+    if let Some(path) = &options.trace {
+        let trace = chrome_trace(&runs, origin, std::process::id());
+        std::fs::write(path, trace.to_string()).map_err(|err| {
+            Failure::Run(format!("--trace {}: cannot write: {err}", path.display()))
+        })?;
+        if !options.quiet {
+            eprintln!(
+                "trace written to {} (open it at https://ui.perfetto.dev)",
+                path.display()
+            );
+        }
+    }
+    if report.all_ok() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure::Run(
+            "some models failed or computed a wrong answer (see the problems above)".into(),
+        ))
+    }
+}

@@ -1,0 +1,252 @@
+//! The built-in HTTP endpoints: what the I/O experiments talk to.
+//!
+//! `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}` answers
+//! with that status, `/get` describes the request, `/echo` returns the body.
+//! A run starts a [`Server`] on 127.0.0.1 with an ephemeral port on its own
+//! thread and stops it when done; `concur serve` runs the same router in the
+//! foreground until Ctrl-C.
+//!
+//! Task tree: the server thread owns a current-thread tokio runtime; axum
+//! spawns one task per connection on it. Stopping drops the runtime, which
+//! cancels in-flight requests, so a stop never waits for a long delay.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use concur_core::params::DELAY_MS;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+fn bad_request(problem: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({ "error": problem })),
+    )
+        .into_response()
+}
+
+async fn delay(Path(ms): Path<String>) -> Response {
+    match DELAY_MS.parse(&ms) {
+        Ok(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            axum::Json(json!({ "delay_ms": ms })).into_response()
+        }
+        Err(err) => bad_request(format!("delay {}", err.problem)),
+    }
+}
+
+async fn status(Path(code): Path<String>) -> Response {
+    match code
+        .parse::<u16>()
+        .ok()
+        .filter(|code| (200..=599).contains(code))
+    {
+        Some(code) => {
+            let status = StatusCode::from_u16(code).expect("200..=599 are valid statuses");
+            (status, axum::Json(json!({ "status": code }))).into_response()
+        }
+        None => bad_request(format!(
+            "status must be a whole number from 200 to 599 (got \"{code}\")"
+        )),
+    }
+}
+
+async fn describe(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let headers: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                json!(String::from_utf8_lossy(value.as_bytes())),
+            )
+        })
+        .collect();
+    axum::Json(json!({
+        "method": method.as_str(),
+        "path": uri.path(),
+        "query": uri.query().unwrap_or(""),
+        "headers": headers,
+    }))
+    .into_response()
+}
+
+async fn echo(headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or_else(|| header::HeaderValue::from_static("application/octet-stream"));
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn not_found(uri: Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({
+            "error": format!("no endpoint at {}; try /delay/{{ms}}, /status/{{code}}, /get or /echo", uri.path())
+        })),
+    )
+        .into_response()
+}
+
+/// Every endpoint.
+pub fn router() -> Router {
+    Router::new()
+        .route("/delay/{ms}", get(delay))
+        .route("/status/{code}", any(status))
+        .route("/get", get(describe))
+        .route("/echo", any(echo))
+        .fallback(not_found)
+}
+
+/// A server running on its own thread until stopped or dropped.
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds `bind` (port 0 picks a free one) and starts serving.
+    pub fn start(bind: SocketAddr) -> std::io::Result<Server> {
+        let listener = std::net::TcpListener::bind(bind)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("concur-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = axum::serve(listener, router()) => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Dropping the runtime here cancels in-flight connections.
+            })?;
+        Ok(Server {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving, closes the port and joins the thread.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// `concur serve`: serves in the foreground until Ctrl-C; `ready` hears the
+/// bound address once the port is open.
+pub fn serve_until_interrupted(
+    bind: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        ready(listener.local_addr()?);
+        tokio::select! {
+            served = axum::serve(listener, router()) => served,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn fetch(url: &str) -> (u16, String) {
+        match ureq::get(url).call() {
+            Ok(response) => (response.status(), response.into_string().unwrap()),
+            Err(ureq::Error::Status(code, response)) => (code, response.into_string().unwrap()),
+            Err(err) => panic!("{url}: {err}"),
+        }
+    }
+
+    #[test]
+    fn endpoints_answer_as_documented() {
+        let server = Server::start("127.0.0.1:0".parse().unwrap()).unwrap();
+        let base = server.base_url();
+        let started = Instant::now();
+        assert_eq!(
+            fetch(&format!("{base}/delay/120")),
+            (200, r#"{"delay_ms":120}"#.into())
+        );
+        assert!(started.elapsed() >= Duration::from_millis(120));
+        assert_eq!(fetch(&format!("{base}/status/503")).0, 503);
+        assert_eq!(fetch(&format!("{base}/status/42")).0, 400);
+        let (code, body) = fetch(&format!("{base}/delay/99999"));
+        assert_eq!(code, 400);
+        assert!(body.contains("60,000"), "{body}");
+        let (code, body) = fetch(&format!("{base}/get?x=1"));
+        assert_eq!(code, 200);
+        assert!(body.contains(r#""query":"x=1""#), "{body}");
+        let echoed = ureq::post(&format!("{base}/echo"))
+            .set("content-type", "text/plain")
+            .send_string("hello")
+            .unwrap();
+        assert_eq!(echoed.content_type(), "text/plain");
+        assert_eq!(echoed.into_string().unwrap(), "hello");
+        assert_eq!(fetch(&format!("{base}/nothing")).0, 404);
+    }
+
+    #[test]
+    fn stop_closes_the_port_without_waiting_for_slow_requests() {
+        let server = Server::start("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = server.addr();
+        let slow = std::thread::spawn(move || {
+            ureq::get(&format!("http://{addr}/delay/60000"))
+                .call()
+                .is_err()
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        server.stop();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(slow.join().unwrap(), "the slow request must be cut off");
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "port {addr} still open"
+        );
+    }
+}
