@@ -257,3 +257,7 @@ fn median_of_walls(runs: &[RunOutcome]) -> f64 {
     let walls: Vec<f64> = runs.iter().map(|run| seconds(run.wall_ns())).collect();
     summarize(&walls).map_or(f64::NAN, |s| s.median)
 }
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;

@@ -1,1 +1,66 @@
-fn main() {}
+//! `cargo xtask`: developer tasks, one file per subcommand.
+//!
+//! - `setup`: install what building and testing need (idempotent, quick when done);
+//! - `test`: setup, then format check, clippy and every test (what `.ci/run` calls);
+//! - `bench`: the speed targets, printed as ratios from one run.
+
+mod bench;
+mod setup;
+mod test;
+#[cfg(test)]
+mod tidy;
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (two levels above this crate).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask sits two levels below the root")
+        .to_path_buf()
+}
+
+/// Runs a command in the workspace root, echoing it, failing on a non-zero exit.
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot start {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Runs a command and returns its standard output.
+fn output(program: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .with_context(|| format!("cannot start {program}"))?;
+    if !out.status.success() {
+        bail!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("test") => test::test(),
+        Some("bench") => bench::bench(),
+        Some(other) => bail!("unknown task \"{other}\": use setup, test or bench"),
+        None => bail!("usage: cargo xtask setup | test | bench"),
+    }
+}

@@ -169,13 +169,14 @@ fn feed(
         // It may still be alive (a garbled message); it must not outlive us.
         let _ = child.kill();
     }
-    let status = child.wait().map_or_else(
-        |err| format!("status unknown: {err}"),
-        |status| status.to_string(),
-    );
+    let status = child.wait();
     children::unregister(pid);
     if let Err(why) = driven {
-        let worker = format!("worker {} (pid {pid}) failed: {why}, {status}", lane_id + 1);
+        let worker = format!(
+            "worker {} (pid {pid}) {} ({why})",
+            lane_id + 1,
+            describe_exit(status)
+        );
         match in_flight {
             Some(task_idx) => fed
                 .outcomes
@@ -185,6 +186,30 @@ fn feed(
     }
     fed.events.extend(recorder.into_events());
     fed
+}
+
+/// How a worker ended, for people: "was killed by signal 9 (SIGKILL)".
+fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => format!("exited with status {code}"),
+            (None, Some(signal)) => format!("was killed by signal {signal}{}", signal_name(signal)),
+            (None, None) => format!("ended: {status}"),
+        },
+        Err(err) => format!("ended in an unknown way: {err}"),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGABRT => " (SIGABRT)",
+        libc::SIGINT => " (SIGINT)",
+        _ => "",
+    }
 }
 
 /// Runs the plan on `workers` worker processes.

@@ -1,0 +1,212 @@
+//! Tests of report building: answer checks, speedups, explanations, JSON.
+
+use super::*;
+use crate::answer::TaskAnswer;
+use crate::experiment::find;
+use crate::workload::cpu_sqrt_bare;
+
+fn machine(cores: u32) -> Machine {
+    Machine {
+        logical_cores: cores,
+        os: "test-os".into(),
+        cpu_model: "test-cpu".into(),
+    }
+}
+
+fn run(wall_ms: u64, cpu_ms: u64, answers: Vec<Option<TaskAnswer>>) -> RunOutcome {
+    RunOutcome {
+        start_ns: 0,
+        end_ns: wall_ms * 1_000_000,
+        cpu_ns: cpu_ms * 1_000_000,
+        answers,
+        failures: vec![],
+        trace: Trace::default(),
+    }
+}
+
+fn cpu_setup() -> (Experiment, Params, Plan, Vec<Option<TaskAnswer>>) {
+    let experiment = find("cpu-sqrt").unwrap();
+    let mut params = experiment.defaults.clone();
+    params.n = 1000;
+    params.tasks = 2;
+    params.workers = 2;
+    let plan = experiment.plan(&params, "");
+    let right = vec![Some(TaskAnswer::Sum(cpu_sqrt_bare(1000))); 2];
+    (experiment, params, plan, right)
+}
+
+#[test]
+fn speedups_are_against_the_sequential_median() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let runs = vec![
+        ModelRuns {
+            model: Model::Sequential,
+            workers: 1,
+            runs: vec![
+                run(1000, 1000, right.clone()),
+                run(1200, 1200, right.clone()),
+                run(800, 800, right.clone()),
+            ],
+        },
+        ModelRuns {
+            model: Model::ThreadsFree,
+            workers: 2,
+            runs: vec![run(500, 1000, right.clone())],
+        },
+        ModelRuns {
+            model: Model::ThreadsGil,
+            workers: 2,
+            runs: vec![run(1000, 1000, right.clone())],
+        },
+    ];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert!(report.all_ok(), "{:?}", report.results);
+    let free = &report.results[1];
+    assert_eq!(free.speedup, Some(2.0));
+    assert_eq!(free.cpu_util, 2.0);
+    assert_eq!(free.gil, Some(GilMode::Off));
+    assert_eq!(report.results[2].gil, Some(GilMode::On));
+    assert_eq!(report.results[2].gil_switch_ms, Some(5.0));
+    assert_eq!(report.results[0].wall_s.median, 1.0);
+    assert!(
+        report.explanation.starts_with("threads-free won (2.00x)"),
+        "{}",
+        report.explanation
+    );
+    assert!(
+        report.explanation.contains("took turns"),
+        "{}",
+        report.explanation
+    );
+}
+
+#[test]
+fn a_differing_or_failed_answer_is_flagged() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let mut off_by_a_bit = right.clone();
+    let Some(TaskAnswer::Sum(sum)) = off_by_a_bit[1] else {
+        unreachable!()
+    };
+    off_by_a_bit[1] = Some(TaskAnswer::Sum(f64::from_bits(sum.to_bits() + 1)));
+    let mut failed = run(100, 100, vec![right[0], None]);
+    failed.failures = vec!["task 1: worker 2 (pid 9) was killed by signal 9 (SIGKILL)".into()];
+    let runs = vec![
+        ModelRuns {
+            model: Model::Sequential,
+            workers: 1,
+            runs: vec![run(100, 100, right.clone())],
+        },
+        ModelRuns {
+            model: Model::Processes,
+            workers: 2,
+            runs: vec![run(60, 100, off_by_a_bit)],
+        },
+        ModelRuns {
+            model: Model::Async,
+            workers: 2,
+            runs: vec![failed],
+        },
+    ];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert!(!report.all_ok());
+    assert!(report.results[0].answer_ok);
+    assert!(!report.results[1].answer_ok);
+    assert_eq!(
+        report.results[1].problems,
+        vec!["answer differs from the other models' answer"]
+    );
+    assert!(!report.results[2].answer_ok);
+    assert!(report.results[2].problems[0].contains("SIGKILL"));
+    assert!(report.results[2].answer.ends_with("1 failed"));
+    // The winner must be a model with the right answer, not the faster wrong one.
+    assert!(
+        report.explanation.starts_with("sequential won"),
+        "{}",
+        report.explanation
+    );
+    assert!(
+        report
+            .explanation
+            .contains("Wrong or failed: processes, async.")
+    );
+}
+
+#[test]
+fn a_wrong_answer_is_caught_even_when_every_model_agrees() {
+    let (experiment, params, plan, _) = cpu_setup();
+    let wrong = vec![Some(TaskAnswer::Sum(1.0)); 2];
+    let runs = vec![ModelRuns {
+        model: Model::Sequential,
+        workers: 1,
+        runs: vec![run(10, 10, wrong)],
+    }];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert!(!report.results[0].answer_ok);
+    assert!(report.results[0].problems[0].contains("is not sum(sqrt(i)"));
+}
+
+#[test]
+fn io_explanations_credit_the_overlap() {
+    let experiment = find("quick-io").unwrap();
+    let params = experiment.defaults.clone();
+    let plan = experiment.plan(&params, "http://127.0.0.1:9");
+    let ok = vec![Some(TaskAnswer::Status(200)); 5];
+    let runs = vec![
+        ModelRuns {
+            model: Model::Sequential,
+            workers: 1,
+            runs: vec![run(5000, 1, ok.clone())],
+        },
+        ModelRuns {
+            model: Model::ThreadsGil,
+            workers: 5,
+            runs: vec![run(1010, 1, ok.clone())],
+        },
+        ModelRuns {
+            model: Model::Async,
+            workers: 5,
+            runs: vec![run(1002, 1, ok.clone())],
+        },
+    ];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert!(report.all_ok());
+    assert!(
+        report.explanation.starts_with("async won"),
+        "{}",
+        report.explanation
+    );
+    assert!(
+        report
+            .explanation
+            .contains("lets go of the lock while it waits for I/O")
+    );
+}
+
+#[test]
+fn json_round_trips_and_refuses_other_versions() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let runs = vec![ModelRuns {
+        model: Model::Sequential,
+        workers: 1,
+        runs: vec![run(10, 10, right)],
+    }];
+    let report = Report::build(&experiment, &plan, &params, machine(4), "test", &runs);
+    let json = report.to_json();
+    assert_eq!(Report::from_json(&json).unwrap(), report);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["results"][0]["model"], "sequential");
+    assert_eq!(value["results"][0]["gil"], serde_json::Value::Null);
+    assert!(value["results"][0]["wall_s"]["median"].is_number());
+    let newer = json.replace("\"schema_version\": 1", "\"schema_version\": 99");
+    assert!(Report::from_json(&newer).unwrap_err().contains("99"));
+    assert!(
+        Report::from_json("{}")
+            .unwrap_err()
+            .contains("schema_version")
+    );
+    assert!(
+        Report::from_json("not json")
+            .unwrap_err()
+            .starts_with("not JSON")
+    );
+}
