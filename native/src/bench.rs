@@ -168,27 +168,28 @@ fn io_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
 pub fn bench(quiet: bool) -> Result<ExitCode, Failure> {
     crate::children::exit_on_interrupt();
     let machine = crate::machine::this_machine();
-    println!(
-        "concur bench on {} cores ({}); ratios from this one run\n",
+    crate::emit(&format!(
+        "concur bench on {} cores ({}); ratios from this one run\n\n",
         machine.logical_cores, machine.cpu_model
-    );
+    ));
     let mut lines = vec![harness_overhead()];
     lines.extend(cpu_lines(quiet)?);
     lines.extend(io_lines(quiet)?);
     let width = lines.iter().map(|l| l.what.len()).max().unwrap_or(0);
     let target_width = lines.iter().map(|l| l.target.len()).max().unwrap_or(0);
+    let mut out = String::new();
     for line in &lines {
-        println!(
-            "{:<width$}  target {:<target_width$}  measured {}  {}",
+        out.push_str(&format!(
+            "{:<width$}  target {:<target_width$}  measured {}  {}\n",
             line.what,
             line.target,
             line.measured,
             if line.met { "met" } else { "MISSED" }
-        );
+        ));
     }
     let missed = lines.iter().filter(|l| !l.met).count();
-    println!(
-        "\n{} of {} targets met{}",
+    out.push_str(&format!(
+        "\n{} of {} targets met{}\n",
         lines.len() - missed,
         lines.len(),
         if missed > 0 {
@@ -196,6 +197,7 @@ pub fn bench(quiet: bool) -> Result<ExitCode, Failure> {
         } else {
             ""
         }
-    );
+    ));
+    crate::emit(&out);
     Ok(ExitCode::SUCCESS)
 }

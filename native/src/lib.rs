@@ -27,6 +27,20 @@ use cli::{Cli, Command};
 use options::Failure;
 use std::process::ExitCode;
 
+/// Writes to stdout; a reader that went away (`concur list | head -1`) is
+/// not an error worth a panic, so a broken pipe ends the output quietly.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("concur: warning: cannot write to stdout: {err}");
+    }
+}
+
 /// "concur 0.1.0 (native)", as reports name their tool.
 pub fn tool_name() -> String {
     format!("concur {} (native)", env!("CARGO_PKG_VERSION"))
@@ -47,8 +61,9 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
     })?;
     let bind = std::net::SocketAddr::new(host, port as u16);
     server::serve_until_interrupted(bind, |addr| {
-        println!("serving the concur endpoints on http://{addr} (Ctrl-C stops)");
-        println!("  /delay/{{ms}}  /status/{{code}}  /get  /echo");
+        emit(&format!(
+            "serving the concur endpoints on http://{addr} (Ctrl-C stops)\n  /delay/{{ms}}  /status/{{code}}  /get  /echo\n"
+        ));
     })
     .map_err(|err| Failure::Run(format!("cannot serve on {bind}: {err}")))?;
     Ok(ExitCode::SUCCESS)
@@ -61,7 +76,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => args.validate().and_then(run::run),
         Command::List => {
-            print!("{}", list::render());
+            emit(&list::render());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(args),

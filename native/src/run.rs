@@ -7,7 +7,7 @@ use crate::machine::this_machine;
 use crate::options::{Failure, RunOptions};
 use crate::progress::Progress;
 use crate::server::Server;
-use crate::{children, tool_name};
+use crate::{children, emit, tool_name};
 use concur_core::clock::Clock;
 use concur_core::experiment::{Experiment, Plan};
 use concur_core::export::{chrome::chrome_trace, table};
@@ -146,9 +146,13 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
         &runs,
     );
     if options.json {
-        println!("{}", report.to_json());
+        emit(&format!("{}\n", report.to_json()));
     } else {
-        print!("{}{}", headline(&options, &report), table::render(&report));
+        emit(&format!(
+            "{}{}",
+            headline(&options, &report),
+            table::render(&report)
+        ));
     }
     if let Some(path) = &options.trace {
         let trace = chrome_trace(&runs, origin, std::process::id());

@@ -82,6 +82,10 @@ impl<'a> WorkerCtx<'a> {
     }
 
     /// The cpu-sqrt workload, handing the GIL over when another thread asks.
+    ///
+    /// Never inlined: every model then runs the very same machine code for
+    /// the hot loop, so code placement cannot favour one model over another.
+    #[inline(never)]
     pub fn cpu_sqrt(&mut self, task_idx: u32, n: u64) -> f64 {
         let (clock, gil, lane) = (self.clock, self.gil, self.recorder.lane());
         let recorder = &mut self.recorder;
