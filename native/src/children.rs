@@ -23,12 +23,21 @@ pub fn unregister(pid: u32) {
     children().retain(|&child| child != pid);
 }
 
-/// Sends SIGKILL to every registered child.
+/// Sends SIGKILL to every registered child, then reaps each one so that no
+/// zombie is left for an init that does not reap.
 pub fn kill_all() {
-    for &pid in children().iter() {
+    let pids = children().clone();
+    for &pid in &pids {
         // SAFETY: kill has no memory effects; a stale pid only yields ESRCH.
         unsafe {
             libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    for &pid in &pids {
+        // SAFETY: a null status pointer is allowed; a pid that a feeder
+        // thread reaped first only yields ECHILD.
+        unsafe {
+            libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
 }

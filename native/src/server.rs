@@ -171,7 +171,7 @@ impl Drop for Server {
     }
 }
 
-/// `concur serve`: serves in the foreground until Ctrl-C; `ready` hears the
+/// `concur serve`: serves in the foreground until Ctrl-C or SIGTERM; `ready` hears the
 /// bound address once the port is open.
 pub fn serve_until_interrupted(
     bind: SocketAddr,
@@ -181,11 +181,17 @@ pub fn serve_until_interrupted(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        use tokio::signal::unix::{SignalKind, signal};
         let listener = tokio::net::TcpListener::bind(bind).await?;
+        // Handlers go in before the address is announced, so a Ctrl-C sent
+        // the moment a caller reads it is caught, not fatal.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
         ready(listener.local_addr()?);
         tokio::select! {
             served = axum::serve(listener, router()) => served,
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = interrupt.recv() => Ok(()),
+            _ = terminate.recv() => Ok(()),
         }
     })
 }

@@ -66,6 +66,10 @@ pub fn explain(
     if let Some(gil) = find(results, Model::ThreadsGil).filter(|r| r.answer_ok) {
         let speedup = gil.speedup.unwrap_or(f64::NAN);
         let text = match experiment.bound {
+            Bound::Cpu if gil.speedup.is_none() => format!(
+                "threads-gil took {:.3} s and its threads waited {:.2} s in all for the lock: only the thread holding the GIL may compute (add sequential to --models to see the speedup)",
+                gil.wall_s.median, gil.time.gil_wait_s
+            ),
             Bound::Cpu if speedup <= 1.15 => format!(
                 "threads-gil stayed at {}: a thread must hold the one global lock to compute, so its {} threads took turns on one core ({:.2} s waiting for the lock in all), as CPython's threads do",
                 speedup_text(gil),

@@ -210,3 +210,32 @@ fn json_round_trips_and_refuses_other_versions() {
             .starts_with("not JSON")
     );
 }
+
+#[test]
+fn without_sequential_the_gil_sentence_makes_no_claim_about_speedup() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let runs = vec![
+        ModelRuns {
+            model: Model::ThreadsGil,
+            workers: 2,
+            runs: vec![run(100, 100, right.clone())],
+        },
+        ModelRuns {
+            model: Model::ThreadsFree,
+            workers: 2,
+            runs: vec![run(50, 100, right)],
+        },
+    ];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert_eq!(report.results[0].speedup, None);
+    assert!(
+        !report.explanation.contains("nexpected"),
+        "{}",
+        report.explanation
+    );
+    assert!(
+        report.explanation.contains("add sequential to --models"),
+        "{}",
+        report.explanation
+    );
+}

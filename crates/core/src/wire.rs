@@ -24,8 +24,9 @@ pub enum ToWorker {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
-    /// The worker started; `pid` is its own process id.
-    Ready { pid: u32 },
+    /// The worker started; `pid` is its own process id and `ready_ns` the
+    /// run clock when its main began, which ends its spawn slice.
+    Ready { pid: u32, ready_ns: u64 },
     /// A task ended. `outcome` is a `Result<TaskAnswer, String>` encoded on
     /// its own ([`encode_body`]) so the worker can time that encoding; `events`
     /// are the worker's trace slices for the task, serialization included.
@@ -34,7 +35,8 @@ pub enum FromWorker {
         outcome: Vec<u8>,
         events: Vec<Event>,
     },
-    /// The worker is leaving; `cpu_ns` is the CPU time its process used.
+    /// The worker is leaving; `cpu_ns` is the CPU time its process used,
+    /// where the platform can tell (0 where it cannot).
     Bye { cpu_ns: u64 },
 }
 

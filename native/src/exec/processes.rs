@@ -69,8 +69,10 @@ fn drive(
     let mut stdin = child.stdin.take().ok_or("no stdin pipe")?;
     let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout pipe")?);
     match read_message(&mut stdout)? {
-        FromWorker::Ready { .. } => {
-            recorder.record(EventKind::Spawn, spawn_start, env.clock.now_ns(), None)
+        // The worker stamped its own start on the shared clock: that ends
+        // its spawn slice, however late this feeder reads the message.
+        FromWorker::Ready { ready_ns, .. } => {
+            recorder.record(EventKind::Spawn, spawn_start, ready_ns, None)
         }
         other => return Err(format!("said {other:?} instead of Ready")),
     }
@@ -82,10 +84,7 @@ fn drive(
                 .and_then(|()| stdin.flush())
                 .map_err(|err| format!("asking it to leave: {err}"))?;
             return match read_message(&mut stdout)? {
-                FromWorker::Bye { cpu_ns } => {
-                    fed.cpu_ns = cpu_ns;
-                    Ok(())
-                }
+                FromWorker::Bye { .. } => Ok(()),
                 other => Err(format!("said {other:?} instead of Bye")),
             };
         };
@@ -169,8 +168,10 @@ fn feed(
         // It may still be alive (a garbled message); it must not outlive us.
         let _ = child.kill();
     }
-    let status = child.wait();
+    // Unregistered first: once reaped, the pid may belong to someone else.
     children::unregister(pid);
+    let (status, cpu_ns) = reap(&child);
+    fed.cpu_ns = cpu_ns;
     if let Err(why) = driven {
         let worker = format!(
             "worker {} (pid {pid}) {} ({why})",
@@ -186,6 +187,29 @@ fn feed(
     }
     fed.events.extend(recorder.into_events());
     fed
+}
+
+/// Waits for the child and reads the kernel's account of its CPU time,
+/// which covers a worker that was killed before it could say goodbye.
+fn reap(child: &Child) -> (std::io::Result<std::process::ExitStatus>, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain old data, valid when zeroed.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: both pointers refer to live, writable locals.
+        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if rc == pid {
+            let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+            let cpu_ns = (micros(usage.ru_utime) + micros(usage.ru_stime)) * 1000;
+            return (Ok(std::process::ExitStatus::from_raw(status)), cpu_ns);
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return (Err(err), 0);
+        }
+    }
 }
 
 /// How a worker ended, for people: "was killed by signal 9 (SIGKILL)".

@@ -65,7 +65,11 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
     let mut output = std::io::stdout().lock();
     let mut run = || -> Result<(), String> {
         let pid = std::process::id();
-        send(&mut output, &FromWorker::Ready { pid }).map_err(|err| err.to_string())?;
+        let ready = FromWorker::Ready {
+            pid,
+            ready_ns: clock.now_ns(),
+        };
+        send(&mut output, &ready).map_err(|err| err.to_string())?;
         loop {
             let Some(body) = read_frame(&mut input)? else {
                 return Ok(()); // The runner closed the pipe: nothing more to do.
