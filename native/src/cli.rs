@@ -25,7 +25,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// List the experiments, their defaults and the models
     List,
-    /// Serve the I/O endpoints (/delay/{ms}, /status/{code}, /get, /echo) until Ctrl-C
+    /// Serve the I/O endpoints (/delay/{ms}, /status/{code}, /get, /echo), and with --dir a site, until Ctrl-C
     Serve(ServeArgs),
     /// Measure the speed targets and print them as ratios
     Bench(BenchArgs),
@@ -89,6 +89,9 @@ pub struct ServeArgs {
     /// Address to bind; 127.0.0.1 keeps it on this machine
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+    /// Also serve the files in DIR (the built playground, with index.html)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

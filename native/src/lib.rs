@@ -60,9 +60,21 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
         ))
     })?;
     let bind = std::net::SocketAddr::new(host, port as u16);
-    server::serve_until_interrupted(bind, |addr| {
+    if let Some(dir) = &args.dir
+        && !dir.join("index.html").is_file()
+    {
+        return Err(Failure::Usage(format!(
+            "--dir {}: no index.html there (build the playground first: cargo xtask play)",
+            dir.display()
+        )));
+    }
+    server::serve_until_interrupted(bind, args.dir.as_deref(), |addr| {
+        let page = match &args.dir {
+            Some(dir) => format!("  the page: http://{addr}/ (from {})\n", dir.display()),
+            None => String::new(),
+        };
         emit(&format!(
-            "serving the concur endpoints on http://{addr} (Ctrl-C stops)\n  /delay/{{ms}}  /status/{{code}}  /get  /echo\n"
+            "serving the concur endpoints on http://{addr} (Ctrl-C stops)\n{page}  /delay/{{ms}}  /status/{{code}}  /get  /echo\n"
         ));
     })
     .map_err(|err| Failure::Run(format!("cannot serve on {bind}: {err}")))?;

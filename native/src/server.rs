@@ -4,7 +4,9 @@
 //! with that status, `/get` describes the request, `/echo` returns the body.
 //! A run starts a [`Server`] on 127.0.0.1 with an ephemeral port on its own
 //! thread and stops it when done; `concur serve` runs the same router in the
-//! foreground until Ctrl-C.
+//! foreground until Ctrl-C, optionally with a directory of static files (the
+//! playground). Every response carries the cross-origin isolation headers
+//! (COOP same-origin, COEP require-corp) that shared memory needs.
 //!
 //! Task tree: the server thread owns a current-thread tokio runtime; axum
 //! spawns one task per connection on it. Stopping drops the runtime, which
@@ -93,14 +95,33 @@ async fn not_found(uri: Uri) -> Response {
         .into_response()
 }
 
-/// Every endpoint.
-pub fn router() -> Router {
-    Router::new()
+/// Every endpoint; with `site`, the files below it too (the built
+/// playground), and on every response the headers that make the page
+/// cross-origin isolated, which shared memory (threads) requires.
+pub fn router(site: Option<&std::path::Path>) -> Router {
+    let endpoints = Router::new()
         .route("/delay/{ms}", get(delay))
         .route("/status/{code}", any(status))
         .route("/get", get(describe))
-        .route("/echo", any(echo))
-        .fallback(not_found)
+        .route("/echo", any(echo));
+    let routed = match site {
+        Some(dir) => endpoints.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .fallback(get(not_found)),
+        ),
+        None => endpoints.fallback(not_found),
+    };
+    let header = |name: &'static str, value: &'static str| {
+        tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from_static(value),
+        )
+    };
+    routed
+        .layer(header("cross-origin-opener-policy", "same-origin"))
+        .layer(header("cross-origin-embedder-policy", "require-corp"))
+        .layer(header("cross-origin-resource-policy", "same-origin"))
 }
 
 /// A server running on its own thread until stopped or dropped.
@@ -128,7 +149,7 @@ impl Server {
                         return;
                     };
                     tokio::select! {
-                        _ = axum::serve(listener, router()) => {}
+                        _ = axum::serve(listener, router(None)) => {}
                         _ = stopped => {}
                     }
                 });
@@ -175,6 +196,7 @@ impl Drop for Server {
 /// bound address once the port is open.
 pub fn serve_until_interrupted(
     bind: SocketAddr,
+    site: Option<&std::path::Path>,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -189,7 +211,7 @@ pub fn serve_until_interrupted(
         let mut terminate = signal(SignalKind::terminate())?;
         ready(listener.local_addr()?);
         tokio::select! {
-            served = axum::serve(listener, router()) => served,
+            served = axum::serve(listener, router(site)) => served,
             _ = interrupt.recv() => Ok(()),
             _ = terminate.recv() => Ok(()),
         }
@@ -234,6 +256,40 @@ mod tests {
         assert_eq!(echoed.content_type(), "text/plain");
         assert_eq!(echoed.into_string().unwrap(), "hello");
         assert_eq!(fetch(&format!("{base}/nothing")).0, 404);
+    }
+
+    #[test]
+    fn a_site_is_served_with_isolation_headers_beside_the_endpoints() {
+        let dir = std::env::temp_dir().join(format!("concur-site-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<p>hi</p>").unwrap();
+        std::fs::write(dir.join("app.wasm"), b"\0asm").unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let site = dir.clone();
+        std::thread::spawn(move || serve_until_interrupted(addr, Some(&site), |_| {}));
+        let base = format!("http://{addr}");
+        let page = (0..100)
+            .find_map(|_| {
+                std::thread::sleep(Duration::from_millis(20));
+                ureq::get(&format!("{base}/")).call().ok()
+            })
+            .expect("the server came up");
+        assert_eq!(
+            page.header("cross-origin-opener-policy"),
+            Some("same-origin")
+        );
+        assert_eq!(
+            page.header("cross-origin-embedder-policy"),
+            Some("require-corp")
+        );
+        assert_eq!(page.into_string().unwrap(), "<p>hi</p>");
+        let wasm = ureq::get(&format!("{base}/app.wasm")).call().unwrap();
+        assert_eq!(wasm.content_type(), "application/wasm");
+        assert_eq!(fetch(&format!("{base}/delay/1")).0, 200);
+        assert_eq!(fetch(&format!("{base}/missing.js")).0, 404);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
