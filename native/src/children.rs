@@ -23,32 +23,33 @@ pub fn unregister(pid: u32) {
     children().retain(|&child| child != pid);
 }
 
-/// Sends SIGKILL to every registered child, then reaps each one so that no
-/// zombie is left for an init that does not reap.
-pub fn kill_all() {
-    let pids = children().clone();
-    for &pid in &pids {
+/// Kills and reaps every registered child, then exits with 130.
+///
+/// The registry stays locked until the process is gone: a feeder thread
+/// that sees its child die blocks in [`unregister`], so the run cannot
+/// report the kills as worker failures and exit 1 before this exits 130.
+fn kill_all_and_exit() -> ! {
+    let registry = children();
+    for &pid in registry.iter() {
         // SAFETY: kill has no memory effects; a stale pid only yields ESRCH.
         unsafe {
             libc::kill(pid as libc::pid_t, libc::SIGKILL);
         }
     }
-    for &pid in &pids {
-        // SAFETY: a null status pointer is allowed; a pid that a feeder
-        // thread reaped first only yields ECHILD.
+    for &pid in registry.iter() {
+        // SAFETY: a null status pointer is allowed. Reaping here leaves no
+        // zombie behind for an init that does not reap.
         unsafe {
             libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
+    eprintln!("concur: interrupted; stopped every worker");
+    std::process::exit(130);
 }
 
 /// On Ctrl-C or SIGTERM: kill the children, say so, exit 130.
 pub fn exit_on_interrupt() {
-    let installed = ctrlc::set_handler(|| {
-        kill_all();
-        eprintln!("concur: interrupted; stopped every worker");
-        std::process::exit(130);
-    });
+    let installed = ctrlc::set_handler(|| kill_all_and_exit());
     // A second call (bench runs several experiments) keeps the first handler.
     if let Err(ctrlc::Error::MultipleHandlers) | Ok(()) = installed {
         return;
