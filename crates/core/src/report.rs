@@ -26,12 +26,13 @@ pub struct Machine {
 }
 
 /// One run of one model, as an executor measured it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     pub start_ns: u64,
     pub end_ns: u64,
-    /// CPU time the workers used (threads, processes or the loop), summed.
-    pub cpu_ns: u64,
+    /// CPU time the workers used (threads, processes or the loop), summed;
+    /// None where the platform cannot tell (browsers).
+    pub cpu_ns: Option<u64>,
     /// Answers in task order; None where the task failed.
     pub answers: RunAnswer,
     /// Why tasks failed, one line each.
@@ -46,7 +47,7 @@ impl RunOutcome {
 }
 
 /// The measured (not warm-up) runs of one model.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelRuns {
     pub model: Model,
     pub workers: u32,
@@ -75,8 +76,9 @@ pub struct ModelResult {
     pub wall_s: Summary,
     /// Sequential median over this median; null without a sequential run.
     pub speedup: Option<f64>,
-    /// CPU time over wall time in the median run: 2.0 means two cores busy.
-    pub cpu_util: f64,
+    /// CPU time over wall time in the median run: 2.0 means two cores
+    /// busy; null where the platform cannot measure CPU time.
+    pub cpu_util: Option<f64>,
     pub answer: String,
     /// True when every run produced the checked answer every other model did.
     pub answer_ok: bool,
@@ -205,7 +207,9 @@ impl Report {
                     gil_switch_ms: (m.model == Model::ThreadsGil).then_some(params.gil_switch_ms),
                     speedup: sequential_median.map(|seq| seq / wall_s.median),
                     wall_s,
-                    cpu_util: median.cpu_ns as f64 / median.wall_ns().max(1) as f64,
+                    cpu_util: median
+                        .cpu_ns
+                        .map(|cpu_ns| cpu_ns as f64 / median.wall_ns().max(1) as f64),
                     answer: summarize_answers(&median.answers),
                     answer_ok: problems.is_empty(),
                     problems,

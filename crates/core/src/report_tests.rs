@@ -17,7 +17,7 @@ fn run(wall_ms: u64, cpu_ms: u64, answers: Vec<Option<TaskAnswer>>) -> RunOutcom
     RunOutcome {
         start_ns: 0,
         end_ns: wall_ms * 1_000_000,
-        cpu_ns: cpu_ms * 1_000_000,
+        cpu_ns: Some(cpu_ms * 1_000_000),
         answers,
         failures: vec![],
         trace: Trace::default(),
@@ -63,7 +63,7 @@ fn speedups_are_against_the_sequential_median() {
     assert!(report.all_ok(), "{:?}", report.results);
     let free = &report.results[1];
     assert_eq!(free.speedup, Some(2.0));
-    assert_eq!(free.cpu_util, 2.0);
+    assert_eq!(free.cpu_util, Some(2.0));
     assert_eq!(free.gil, Some(GilMode::Off));
     assert_eq!(report.results[2].gil, Some(GilMode::On));
     assert_eq!(report.results[2].gil_switch_ms, Some(5.0));

@@ -136,7 +136,7 @@ pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
     RunOutcome {
         start_ns: start,
         end_ns: end,
-        cpu_ns,
+        cpu_ns: Some(cpu_ns),
         answers,
         failures,
         trace: Trace { lanes, events },

@@ -290,7 +290,7 @@ pub fn run_processes(plan: &Plan, workers: u32, env: &Env) -> RunOutcome {
     RunOutcome {
         start_ns: start,
         end_ns: end,
-        cpu_ns,
+        cpu_ns: Some(cpu_ns),
         answers,
         failures: task_failures,
         trace: Trace { lanes, events },

@@ -62,7 +62,7 @@ fn outcome(
     RunOutcome {
         start_ns,
         end_ns,
-        cpu_ns,
+        cpu_ns: Some(cpu_ns),
         answers,
         failures,
         trace: Trace { lanes, events },

@@ -26,7 +26,9 @@ fn row(result: &ModelResult) -> Vec<String> {
         result
             .speedup
             .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
-        format!("{:.0}%", result.cpu_util * 100.0),
+        result
+            .cpu_util
+            .map_or_else(|| "-".to_string(), |util| format!("{:.0}%", util * 100.0)),
         if result.answer_ok {
             format!("ok   {}", result.answer)
         } else {
