@@ -37,6 +37,23 @@ pub fn same_answers(a: &[Option<TaskAnswer>], b: &[Option<TaskAnswer>]) -> bool 
         })
 }
 
+/// Sorts per-task outcomes into answers in task order plus failure lines.
+pub fn gather(
+    n_tasks: usize,
+    outcomes: impl IntoIterator<Item = (u32, Result<TaskAnswer, String>)>,
+) -> (RunAnswer, Vec<String>) {
+    let mut answers = vec![None; n_tasks];
+    let mut failures = Vec::new();
+    for (task_idx, outcome) in outcomes {
+        match outcome {
+            Ok(answer) => answers[task_idx as usize] = Some(answer),
+            Err(why) => failures.push(why),
+        }
+    }
+    failures.sort();
+    (answers, failures)
+}
+
 /// A short human summary: "4 sums, total 2.6667e12" or "5 × HTTP 200".
 pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     let failed = answers.iter().filter(|a| a.is_none()).count();

@@ -12,6 +12,7 @@ use crate::experiment::{Op, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
 use crate::workload;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Blocking I/O as the platform does it (a real HTTP GET natively, a
 /// synchronous request inside a Web Worker in the browser).
@@ -103,6 +104,21 @@ impl<'a> WorkerCtx<'a> {
         });
         recorder.record(EventKind::Run, run_start, clock.now_ns(), Some(task_idx));
         sum
+    }
+
+    /// Takes tasks from a shared queue (an atomic index into `tasks`) and
+    /// runs them until none is left; the loop every thread-like worker runs.
+    pub fn drain_queue(
+        &mut self,
+        tasks: &[Task],
+        next: &AtomicUsize,
+        io: &dyn BlockingIo,
+    ) -> Vec<(u32, Result<TaskAnswer, String>)> {
+        let mut outcomes = Vec::new();
+        while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+            outcomes.push((task.idx, self.run_task(task, io)));
+        }
+        outcomes
     }
 
     /// Lets go of the GIL and hands back the lane's events.

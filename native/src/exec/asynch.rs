@@ -6,10 +6,11 @@
 //! runs right on the loop and blocks it, as it would under asyncio. The
 //! runtime is dropped before returning, so nothing it started lives on.
 
-use super::{Env, gather};
+use super::Env;
 use crate::clock::{NativeClock, thread_cpu_ns};
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
+use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Op, Plan, Task};
 use concur_core::report::RunOutcome;

@@ -38,20 +38,3 @@ pub fn run_model(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutco
         Model::Async => asynch::run_async(plan, workers, env),
     }
 }
-
-/// Collects per-task outcomes into answers in task order plus failure lines.
-pub(crate) fn gather(
-    n_tasks: usize,
-    outcomes: impl IntoIterator<Item = (u32, Result<concur_core::answer::TaskAnswer, String>)>,
-) -> (Vec<Option<concur_core::answer::TaskAnswer>>, Vec<String>) {
-    let mut answers = vec![None; n_tasks];
-    let mut failures = Vec::new();
-    for (task_idx, outcome) in outcomes {
-        match outcome {
-            Ok(answer) => answers[task_idx as usize] = Some(answer),
-            Err(why) => failures.push(why),
-        }
-    }
-    failures.sort();
-    (answers, failures)
-}

@@ -8,10 +8,11 @@
 //! asks the child to leave and reaps it. If a child dies, its feeder reports
 //! the task it was running and stops; the other feeders take the rest.
 
+use super::Env;
 use super::worker::read_frame;
-use super::{Env, gather};
 use crate::children;
 use concur_core::answer::TaskAnswer;
+use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
 use concur_core::report::RunOutcome;

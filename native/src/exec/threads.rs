@@ -5,16 +5,17 @@
 //! core's `WorkerCtx` (which handles the GIL) and hands back its answers,
 //! events and CPU time when it joins. Nothing outlives the scope.
 
-use super::{Env, gather};
+use super::Env;
 use crate::clock::thread_cpu_ns;
 use concur_core::answer::TaskAnswer;
+use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::Plan;
 use concur_core::gil::Gil;
 use concur_core::report::RunOutcome;
 use concur_core::trace::{Event, Lane, Trace};
 use concur_core::worker::WorkerCtx;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 /// What one worker thread brings back.
@@ -28,14 +29,7 @@ fn work(lane: u32, plan: &Plan, next: &AtomicUsize, gil: Option<&Gil>, env: &Env
     let cpu_start = thread_cpu_ns();
     let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
     ctx.start();
-    let mut outcomes = Vec::new();
-    loop {
-        let idx = next.fetch_add(1, Ordering::Relaxed);
-        let Some(task) = plan.tasks.get(idx) else {
-            break;
-        };
-        outcomes.push((task.idx, ctx.run_task(task, &env.io)));
-    }
+    let outcomes = ctx.drain_queue(&plan.tasks, next, &env.io);
     let events = ctx.finish();
     WorkerResult {
         outcomes,
