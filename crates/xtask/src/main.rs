@@ -1,14 +1,18 @@
 //! `cargo xtask`: developer tasks, one file per subcommand.
 //!
 //! - `setup`: install what building and testing need (idempotent, quick when done);
+//! - `play`: build the playground and serve it (the README's main command);
+//! - `web`: build the playground into dist/;
 //! - `test`: setup, then format check, clippy and every test (what `.ci/run` calls);
 //! - `bench`: the speed targets, printed as ratios from one run.
 
 mod bench;
+mod play;
 mod setup;
 mod test;
 #[cfg(test)]
 mod tidy;
+mod web;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -57,10 +61,12 @@ fn output(program: &str, args: &[&str]) -> Result<String> {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("setup") => setup::setup(),
+        Some("setup") => setup::setup_web(),
+        Some("play") => play::play(&args[1..]),
+        Some("web") => web::build().map(|dist| eprintln!("built the page into {}", dist.display())),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
-        Some(other) => bail!("unknown task \"{other}\": use setup, test or bench"),
-        None => bail!("usage: cargo xtask setup | test | bench"),
+        Some(other) => bail!("unknown task \"{other}\": use setup, play, web, test or bench"),
+        None => bail!("usage: cargo xtask setup | play | web | test | bench"),
     }
 }

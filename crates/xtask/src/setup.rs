@@ -1,14 +1,46 @@
-//! `cargo xtask setup`: make sure the toolchain has what the checks need.
+//! `cargo xtask setup`: install what building and testing need.
 //!
-//! The native build needs only stable Rust with rustfmt and clippy. Each
-//! step first looks whether its tool is already there, so a second run takes
-//! a moment.
+//! Each step first looks whether its tool is already there at the right
+//! version, so a second run takes seconds. Native checks need rustfmt and
+//! clippy; the web build needs the wasm32 target (stable and nightly),
+//! nightly's rust-src (for build-std), trunk, the wasm-bindgen CLI at the
+//! exact version Cargo.lock pins, and wasm-opt from npm's binaryen (Debian's
+//! is too old to read today's wasm); browser tests need Debian's chromium and
+//! chromium-driver, and playwright-core from npm.
 
-use crate::{output, run};
-use anyhow::Result;
+use crate::{output, root, run};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
 
 const COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
+/// trunk 0.21 builds on stable 1.95; 0.22 would need rustc 1.96.1.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// npm's binaryen package; its version names wasm-opt's (Trunk.toml pins it).
+pub const BINARYEN_VERSION: &str = "132";
+pub const NIGHTLY: &str = "nightly";
 
+/// Where npm-installed tools live (wasm-opt, playwright-core).
+pub fn tools_dir() -> PathBuf {
+    root().join("target").join("tools")
+}
+
+/// The PATH that puts wasm-opt and cargo-installed tools first.
+pub fn tool_path() -> String {
+    let mut dirs = vec![tools_dir().join("node_modules").join(".bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home).join("bin"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo").join("bin"));
+    }
+    let mut path = std::env::join_paths(dirs).expect("tool dirs are valid in PATH");
+    if let Some(old) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    path.to_string_lossy().into_owned()
+}
+
+/// What the native checks need.
 pub fn setup() -> Result<()> {
     let installed = output("rustup", &["component", "list", "--installed"])?;
     for component in COMPONENTS {
@@ -19,4 +51,169 @@ pub fn setup() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The version of wasm-bindgen that Cargo.lock pins.
+pub fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
+        }
+    }
+    bail!("Cargo.lock pins no wasm-bindgen: is the web crate in the workspace?")
+}
+
+/// The first line a tool prints for `--version`, or None if it is absent.
+fn version_of(program: &str, path: &str) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .arg("--version")
+        .env("PATH", path)
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    })
+}
+
+fn ensure_target(toolchain: &str) -> Result<()> {
+    let installed = output(
+        "rustup",
+        &["target", "list", "--installed", "--toolchain", toolchain],
+    )?;
+    if installed
+        .lines()
+        .any(|line| line == "wasm32-unknown-unknown")
+    {
+        eprintln!("setup: wasm32-unknown-unknown ({toolchain}) is installed");
+        Ok(())
+    } else {
+        run(
+            "rustup",
+            &[
+                "target",
+                "add",
+                "wasm32-unknown-unknown",
+                "--toolchain",
+                toolchain,
+            ],
+        )
+    }
+}
+
+/// What the web build needs.
+pub fn setup_web() -> Result<()> {
+    setup()?;
+    ensure_target("stable")?;
+    ensure_target(NIGHTLY)?;
+    let nightly = output(
+        "rustup",
+        &["component", "list", "--installed", "--toolchain", NIGHTLY],
+    )?;
+    if nightly.lines().any(|line| line.starts_with("rust-src")) {
+        eprintln!("setup: rust-src ({NIGHTLY}) is installed");
+    } else {
+        run(
+            "rustup",
+            &["component", "add", "rust-src", "--toolchain", NIGHTLY],
+        )?;
+    }
+    let path = tool_path();
+    if version_of("trunk", &path).is_some_and(|v| v.ends_with(TRUNK_VERSION)) {
+        eprintln!("setup: trunk {TRUNK_VERSION} is installed");
+    } else {
+        run(
+            "cargo",
+            &[
+                "+stable",
+                "install",
+                "trunk",
+                "--locked",
+                "--version",
+                TRUNK_VERSION,
+            ],
+        )?;
+    }
+    let bindgen = locked_wasm_bindgen()?;
+    if version_of("wasm-bindgen", &path).is_some_and(|v| v.ends_with(&bindgen)) {
+        eprintln!("setup: wasm-bindgen {bindgen} is installed");
+    } else {
+        // Not --locked: its lock file pins a webpki-roots the registry mirror lacks.
+        run(
+            "cargo",
+            &[
+                "+stable",
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={bindgen}"),
+            ],
+        )?;
+    }
+    if version_of("wasm-opt", &path)
+        .is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")))
+    {
+        eprintln!("setup: wasm-opt {BINARYEN_VERSION} is installed");
+    } else {
+        npm_install(&format!("binaryen@{BINARYEN_VERSION}"))?;
+    }
+    setup_browser()
+}
+
+fn npm_install(package: &str) -> Result<()> {
+    let dir = tools_dir();
+    std::fs::create_dir_all(&dir)?;
+    let dir = dir.to_string_lossy().into_owned();
+    run(
+        "npm",
+        &[
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &dir,
+            package,
+        ],
+    )
+}
+
+/// Chromium and chromedriver from Debian, playwright-core from npm (it
+/// drives the installed Chromium; it never downloads a browser).
+pub fn setup_browser() -> Result<()> {
+    let have = |path: &str| std::path::Path::new(path).exists();
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+        eprintln!("setup: chromium and chromedriver are installed");
+    } else {
+        // SAFETY: set before any thread starts; xtask is single-threaded.
+        unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
+        run("apt-get", &["update"])?;
+        run(
+            "apt-get",
+            &[
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ],
+        )?;
+    }
+    if tools_dir()
+        .join("node_modules")
+        .join("playwright-core")
+        .join("package.json")
+        .exists()
+    {
+        eprintln!("setup: playwright-core is installed");
+        Ok(())
+    } else {
+        npm_install("playwright-core@1")
+    }
 }

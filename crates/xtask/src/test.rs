@@ -1,7 +1,10 @@
-//! `cargo xtask test`: everything CI runs, in the order that fails fastest.
+//! `cargo xtask test`: everything CI runs, in the order that fails fastest:
+//! style and lints, the workspace's Rust tests, then the playground built
+//! for real and driven in headless Chromium.
 
-use crate::{run, setup::setup};
-use anyhow::Result;
+use crate::setup::tools_dir;
+use crate::{root, run, setup::setup, web};
+use anyhow::{Context, Result, bail};
 
 pub fn test() -> Result<()> {
     setup()?;
@@ -18,6 +21,29 @@ pub fn test() -> Result<()> {
         ],
     )?;
     run("cargo", &["test", "--workspace"])?;
+    browser_tests()?;
     eprintln!("xtask test: all checks passed");
+    Ok(())
+}
+
+/// Builds the page and the runner, then runs tests/browser with node's test runner.
+fn browser_tests() -> Result<()> {
+    let dist = web::build()?;
+    run("cargo", &["build", "--package", "concur"])?;
+    eprintln!("$ node --test tests/browser/");
+    let status = std::process::Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/browser/"])
+        .current_dir(root())
+        .env("NODE_PATH", tools_dir().join("node_modules"))
+        .env(
+            "CONCUR_BIN",
+            root().join("target").join("debug").join("concur"),
+        )
+        .env("CONCUR_DIST", dist)
+        .status()
+        .context("cannot start node")?;
+    if !status.success() {
+        bail!("browser tests failed ({status}); screenshots are in target/browser-tests/");
+    }
     Ok(())
 }

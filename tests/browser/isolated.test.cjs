@@ -1,0 +1,91 @@
+// The playground served by `concur serve --dir dist` (cross-origin isolated,
+// real endpoints): every model of both experiments, answers, lanes, the GIL
+// in the downloaded trace, the responsiveness ticker, and report import.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { bin, concurServe, browser, open, setUp, run, shot } = require('./support.cjs');
+
+const MODELS = ['sequential', 'threads-gil', 'threads-free', 'processes', 'async'];
+
+/** Run events of one model from a Chrome trace, grouped by track. */
+function runEvents(trace, model) {
+  return trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'run' && e.args.model === model);
+}
+
+function overlapAcrossTracks(events) {
+  return events.some((a, i) => events.slice(i + 1).some((b) => a.tid !== b.tid
+    && a.ts < b.ts + b.dur - 0.001 && b.ts < a.ts + a.dur - 0.001));
+}
+
+test('cpu-sqrt runs under every model in an isolated page', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await open(page, server.url);
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  assert.match(await page.textContent('#cores'), /^\d+ logical cores$/);
+  await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 4, n: 20000000, runs: 1, warmup: 0 });
+  const tickerBefore = await page.textContent('.ticker');
+  const rows = await run(page);
+  const ticks = (text) => Number(text.match(/tick (\d+)/)[1]);
+  assert.ok(ticks(await page.textContent('.ticker')) > ticks(tickerBefore), 'the main thread kept ticking');
+  assert.deepEqual(rows.map((r) => r.model), MODELS);
+  const answers = rows.map((r) => r.cells[6]);
+  for (const answer of answers) assert.match(answer, /^ok 4 sums/);
+  assert.equal(new Set(answers).size, 1, `every model computed the same answer: ${answers}`);
+  const lanes = { sequential: 1, 'threads-gil': 2, 'threads-free': 2, processes: 2, async: 4 };
+  for (const [model, count] of Object.entries(lanes)) {
+    await page.click(`.tabs .tab[data-model="${model}"]`);
+    assert.equal(await page.locator('.timeline .lane').count(), count, `lanes of ${model}`);
+  }
+  await page.click('.tabs .tab[data-model="threads-gil"]');
+  await shot(page, 'isolated-cpu-sqrt');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-trace')]);
+  const trace = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const gil = runEvents(trace, 'threads-gil');
+  const free = runEvents(trace, 'threads-free');
+  assert.ok(new Set(gil.map((e) => e.tid)).size === 2, 'both GIL threads computed');
+  assert.equal(overlapAcrossTracks(gil), false, 'with the GIL on, no two threads compute at once');
+  assert.equal(overlapAcrossTracks(free), true, 'with the GIL off, threads compute at once');
+  assert.deepEqual(errors, []);
+});
+
+test('quick-io makes real requests under every model', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await open(page, server.url);
+  assert.equal(await page.$('#simulated-io'), null, 'a concur server answers, so nothing is simulated');
+  await setUp(page, 'quick-io', { workers: 3, tasks: 3, 'delay-ms': 300, runs: 1, warmup: 0 });
+  const rows = await run(page);
+  assert.deepEqual(rows.map((r) => r.model), MODELS);
+  for (const row of rows) assert.equal(row.cells[6], 'ok 3 × HTTP 200', row.model);
+  const median = (model) => rows.find((r) => r.model === model).cells[2];
+  assert.notEqual(median('sequential'), median('async'));
+  await page.click('.tabs .tab[data-model="async"]');
+  assert.ok(await page.locator('.timeline rect.io-wait').count() >= 3, 'io-wait bars are drawn');
+  await shot(page, 'isolated-quick-io');
+  assert.deepEqual(errors, []);
+});
+
+test('knobs are validated as they are typed, and imports are checked', async (t) => {
+  const server = await concurServe();
+  const { page, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await open(page, server.url);
+  await page.fill('#knob-workers', '0');
+  assert.match(await page.textContent('.knob.invalid .field-error'), /from 1 to 8/);
+  assert.equal(await page.isDisabled('#run'), true);
+  await page.fill('#knob-workers', '2');
+  assert.equal(await page.isDisabled('#run'), false);
+  await page.setInputFiles('#import', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"nope": 1}') });
+  await page.waitForSelector('#import-error');
+  assert.match(await page.textContent('#import-error'), /broken\.json is not a concur report/);
+  const native = execFileSync(bin, ['run', 'cpu-sqrt', '--n', '100000', '--runs', '1', '--warmup', '0', '--json', '--quiet']);
+  await page.setInputFiles('#import', { name: 'native.json', mimeType: 'application/json', buffer: native });
+  await page.waitForSelector('#compare-table');
+  assert.equal(await page.locator('#compare-table tbody tr').count(), 5);
+  await shot(page, 'import');
+});

@@ -1,0 +1,114 @@
+// Shared helpers of the browser tests: servers, a headless Chromium, knobs.
+// Debian's chromium is driven by playwright-core; no browser is downloaded.
+const { chromium } = require('playwright-core');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+
+const root = path.resolve(__dirname, '..', '..');
+const bin = process.env.CONCUR_BIN || path.join(root, 'target', 'debug', 'concur');
+const dist = process.env.CONCUR_DIST || path.join(root, 'dist');
+const shots = path.join(root, 'target', 'browser-tests');
+fs.mkdirSync(shots, { recursive: true });
+
+const CHROMIUM_FLAGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** Starts `concur serve --dir dist` on a free port; resolves to { url, stop }. */
+async function concurServe() {
+  const child = spawn(bin, ['serve', '--port', '0', '--dir', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const found = seen.match(/http:\/\/[\d.]+:\d+/);
+      if (found) resolve(found[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`concur serve exited with ${code}: ${seen}`)));
+  });
+  return { url, stop: () => stopChild(child) };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A plain static host: no isolation headers, no endpoints. */
+async function staticServe() {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    try {
+      const response = await fetch(`${url}/index.html`);
+      if (response.ok) return { url, stop: () => stopChild(child) };
+    } catch (_) { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stopChild(child);
+  throw new Error('the static server did not come up');
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGINT');
+  });
+}
+
+/** A fresh headless Chromium with its own profile; resolves to { page, close }. */
+async function browser() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'concur-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true,
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const close = async () => {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  return { page, errors, close };
+}
+
+/** Opens the page and waits until Run can be pressed. */
+async function open(page, url) {
+  await page.goto(`${url}/`);
+  await page.waitForSelector('#run:not([disabled])', { timeout: 60000 });
+}
+
+/** Picks an experiment and sets knobs by their input ids. */
+async function setUp(page, experiment, knobs) {
+  await page.selectOption('#experiment', experiment);
+  for (const [id, value] of Object.entries(knobs)) await page.fill(`#knob-${id}`, String(value));
+}
+
+/** Presses Run and waits for the result table. */
+async function run(page) {
+  const before = Number(await page.getAttribute('main', 'data-completed'));
+  await page.click('#run');
+  await page.waitForFunction((n) => Number(document.querySelector('main').dataset.completed) > n, before, { timeout: 120000 });
+  const error = await page.$('#run-error');
+  if (error) throw new Error(`the run failed: ${await error.textContent()}`);
+  return page.$$eval('#result tbody tr', (rows) => rows.map((row) => ({
+    model: row.dataset.model,
+    cells: [...row.querySelectorAll('td')].map((cell) => cell.textContent),
+  })));
+}
+
+function shot(page, name) {
+  return page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+module.exports = { bin, dist, concurServe, staticServe, browser, open, setUp, run, shot };

@@ -1,0 +1,285 @@
+//! The page's state as a reducer: knobs as typed, runner status, results.
+
+use crate::protocol::{FromRunner, IoMode};
+use crate::runner::BROWSER_WORKERS;
+use concur_core::experiment::{self, Bound};
+use concur_core::model::Model;
+use concur_core::params::{self, ParamError, Params};
+use concur_core::report::{ModelRuns, Report};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// A knob as the visitor typed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    Workers,
+    Tasks,
+    N,
+    DelayMs,
+    GilSwitchMs,
+    Runs,
+    Warmup,
+}
+
+impl Knob {
+    pub const ALL: [Knob; 7] = [
+        Knob::Workers,
+        Knob::Tasks,
+        Knob::N,
+        Knob::DelayMs,
+        Knob::GilSwitchMs,
+        Knob::Runs,
+        Knob::Warmup,
+    ];
+
+    /// The CLI flag's name, used as the input's id (`knob-delay-ms`).
+    pub fn flag(self) -> &'static str {
+        match self {
+            Knob::Workers => "workers",
+            Knob::Tasks => "tasks",
+            Knob::N => "n",
+            Knob::DelayMs => "delay-ms",
+            Knob::GilSwitchMs => "gil-switch-ms",
+            Knob::Runs => "runs",
+            Knob::Warmup => "warmup",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Knob::Workers => "workers",
+            Knob::Tasks => "tasks",
+            Knob::N => "iterations per task (n)",
+            Knob::DelayMs => "delay per request (ms)",
+            Knob::GilSwitchMs => "GIL switch interval (ms)",
+            Knob::Runs => "measured runs",
+            Knob::Warmup => "warm-up runs",
+        }
+    }
+
+    /// Whether the knob means anything for an experiment.
+    pub fn applies(self, bound: Bound) -> bool {
+        match self {
+            Knob::N => bound == Bound::Cpu,
+            Knob::DelayMs => bound == Bound::Io,
+            _ => true,
+        }
+    }
+
+    fn default_text(self, params: &Params) -> String {
+        match self {
+            Knob::Workers => params.workers.to_string(),
+            Knob::Tasks => params.tasks.to_string(),
+            Knob::N => params::group(params.n),
+            Knob::DelayMs => params.delay_ms.to_string(),
+            Knob::GilSwitchMs => params.gil_switch_ms.to_string(),
+            Knob::Runs => params.runs.to_string(),
+            Knob::Warmup => params.warmup.to_string(),
+        }
+    }
+}
+
+/// Where the runner stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunnerStatus {
+    Starting,
+    Ready,
+    Running {
+        done: u32,
+        total: u32,
+        label: String,
+    },
+    Broken(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub experiment: String,
+    /// The text of every knob, in `Knob::ALL` order.
+    pub knobs: Vec<String>,
+    pub models: Vec<Model>,
+    pub runner: RunnerStatus,
+    /// Pool size, or why threads cannot run here; None until the runner says.
+    pub threads: Option<Result<u32, String>>,
+    pub io: Option<IoMode>,
+    pub result: Option<Rc<(Report, Vec<ModelRuns>)>>,
+    pub error: Option<String>,
+    pub imported: Option<Result<Rc<Report>, String>>,
+    /// The model whose timeline is shown.
+    pub timeline_model: Option<Model>,
+    /// Runs requested that have ended, well or not (tests wait on it).
+    pub completed: u32,
+}
+
+pub enum Action {
+    Pick(String),
+    SetKnob(Knob, String),
+    ToggleModel(Model),
+    Runner(FromRunner),
+    RunnerBroke(String),
+    Started,
+    Io(IoMode),
+    Imported(Result<Rc<Report>, String>),
+    ShowTimeline(Model),
+}
+
+impl State {
+    pub fn new() -> State {
+        let first = experiment::catalog().remove(0);
+        State {
+            knobs: Knob::ALL
+                .iter()
+                .map(|k| k.default_text(&first.defaults))
+                .collect(),
+            experiment: first.id.to_string(),
+            models: Model::ALL.to_vec(),
+            runner: RunnerStatus::Starting,
+            threads: None,
+            io: None,
+            result: None,
+            error: None,
+            imported: None,
+            timeline_model: None,
+            completed: 0,
+        }
+    }
+
+    pub fn knob(&self, knob: Knob) -> &str {
+        &self.knobs[Knob::ALL
+            .iter()
+            .position(|k| *k == knob)
+            .expect("every knob is listed")]
+    }
+
+    fn bound(&self) -> Bound {
+        experiment::find(&self.experiment).map_or(Bound::Cpu, |e| e.bound)
+    }
+
+    /// The knob's value, or why it is refused.
+    pub fn check(&self, knob: Knob) -> Result<f64, ParamError> {
+        let text = self.knob(knob);
+        let whole = |limit: params::Limit| limit.parse(text).map(|v| v as f64);
+        match knob {
+            Knob::Workers => whole(BROWSER_WORKERS),
+            Knob::Tasks => whole(params::TASKS),
+            Knob::N => whole(params::N),
+            Knob::DelayMs => whole(params::DELAY_MS),
+            Knob::GilSwitchMs => params::parse_gil_switch_ms(text),
+            Knob::Runs => whole(params::RUNS),
+            Knob::Warmup => whole(params::WARMUP),
+        }
+    }
+
+    /// Validated params, or the first refusal.
+    pub fn params(&self) -> Result<Params, ParamError> {
+        let defaults = experiment::find(&self.experiment)
+            .map(|e| e.defaults)
+            .expect("the picker only offers catalog experiments");
+        let value = |knob: Knob| -> Result<f64, ParamError> {
+            if knob.applies(self.bound()) {
+                self.check(knob)
+            } else {
+                Ok(f64::NAN)
+            }
+        };
+        let or = |v: f64, d: u64| if v.is_nan() { d } else { v as u64 };
+        Params::new(
+            value(Knob::Tasks)? as u64,
+            value(Knob::Workers)? as u64,
+            or(value(Knob::N)?, defaults.n),
+            or(value(Knob::DelayMs)?, defaults.delay_ms),
+            value(Knob::GilSwitchMs)?,
+            value(Knob::Runs)? as u64,
+            value(Knob::Warmup)? as u64,
+            None,
+        )
+    }
+
+    /// Models that can run here (threads need cross-origin isolation).
+    pub fn runnable(&self, model: Model) -> bool {
+        model.gil().is_none() || matches!(self.threads, Some(Ok(_)))
+    }
+
+    /// The models a Run would use.
+    pub fn chosen_models(&self) -> Vec<Model> {
+        self.models
+            .iter()
+            .copied()
+            .filter(|m| self.runnable(*m))
+            .collect()
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Pick(id) => {
+                if let Some(found) = experiment::find(&id) {
+                    next.knobs = Knob::ALL
+                        .iter()
+                        .map(|k| k.default_text(&found.defaults))
+                        .collect();
+                    next.experiment = id;
+                }
+            }
+            Action::SetKnob(knob, text) => {
+                let idx = Knob::ALL
+                    .iter()
+                    .position(|k| *k == knob)
+                    .expect("every knob is listed");
+                next.knobs[idx] = text;
+            }
+            Action::ToggleModel(model) => {
+                if next.models.contains(&model) {
+                    next.models.retain(|m| *m != model);
+                } else {
+                    next.models.push(model);
+                    next.models
+                        .sort_by_key(|m| Model::ALL.iter().position(|x| x == m));
+                }
+            }
+            Action::Started => {
+                next.error = None;
+                next.runner = RunnerStatus::Running {
+                    done: 0,
+                    total: 0,
+                    label: "starting".into(),
+                };
+            }
+            Action::Runner(message) => match message {
+                FromRunner::Ready { threads } => {
+                    next.threads = Some(threads);
+                    next.runner = RunnerStatus::Ready;
+                }
+                FromRunner::Progress { done, total, label } => {
+                    next.runner = RunnerStatus::Running { done, total, label };
+                }
+                FromRunner::Finished { report, runs } => {
+                    next.completed += 1;
+                    next.runner = RunnerStatus::Ready;
+                    next.timeline_model = report.results.first().map(|r| r.model);
+                    next.result = Some(Rc::new((*report, runs)));
+                }
+                FromRunner::Failed { message } => {
+                    next.completed += 1;
+                    next.runner = RunnerStatus::Ready;
+                    next.error = Some(message);
+                }
+            },
+            Action::RunnerBroke(why) => next.runner = RunnerStatus::Broken(why),
+            Action::Io(io) => next.io = Some(io),
+            Action::Imported(imported) => next.imported = Some(imported),
+            Action::ShowTimeline(model) => next.timeline_model = Some(model),
+        }
+        Rc::new(next)
+    }
+}

@@ -1,0 +1,106 @@
+//! The run panel: experiment picker, knobs validated as they are typed,
+//! model choice, and the Run button with the progress state.
+
+use crate::app::state::{Action, Knob, RunnerStatus, State};
+use concur_core::experiment::catalog;
+use concur_core::model::Model;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub state: UseReducerHandle<State>,
+    pub on_run: Callback<()>,
+}
+
+fn value_of(event: &Event) -> String {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let state = &props.state;
+    let experiment =
+        concur_core::experiment::find(&state.experiment).expect("a catalog experiment");
+    let pick = {
+        let dispatch = props.state.dispatcher();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                dispatch.dispatch(Action::Pick(select.value()));
+            }
+        })
+    };
+    let knobs = Knob::ALL
+        .iter()
+        .filter(|k| k.applies(experiment.bound))
+        .map(|&knob| {
+            let dispatch = props.state.dispatcher();
+            let oninput = Callback::from(move |event: InputEvent| {
+                let event: Event = event.into();
+                dispatch.dispatch(Action::SetKnob(knob, value_of(&event)));
+            });
+            let problem = state.check(knob).err();
+            let id = format!("knob-{}", knob.flag());
+            html! {
+                <label class={classes!("knob", problem.is_some().then_some("invalid"))}>
+                    <span>{ knob.label() }</span>
+                    <input id={id} value={state.knob(knob).to_string()} {oninput} />
+                    // Always present, so the input keeps its place (and focus) when a message appears.
+                    <em class="field-error">{ problem.map(|p| p.problem).unwrap_or_default() }</em>
+                </label>
+            }
+        });
+    let models = Model::ALL.iter().map(|&model| {
+        let dispatch = props.state.dispatcher();
+        let onchange = Callback::from(move |_| dispatch.dispatch(Action::ToggleModel(model)));
+        let runnable = state.runnable(model);
+        let why = match (&state.threads, runnable) {
+            (Some(Err(why)), false) => why.clone(),
+            _ => model.describe().to_string(),
+        };
+        html! {
+            <label class={classes!("model", (!runnable).then_some("unavailable"))} title={why}>
+                <input type="checkbox" id={format!("model-{}", model.name())} checked={runnable && state.models.contains(&model)} disabled={!runnable} {onchange} />
+                { model.name() }
+                <small>{ if runnable { "" } else { " (unavailable)" } }</small>
+            </label>
+        }
+    });
+    let running = matches!(state.runner, RunnerStatus::Running { .. });
+    let ready = matches!(state.runner, RunnerStatus::Ready) && state.io.is_some();
+    let valid = state.params().is_ok() && !state.chosen_models().is_empty();
+    let onclick = {
+        let on_run = props.on_run.clone();
+        Callback::from(move |_| on_run.emit(()))
+    };
+    let status = match &state.runner {
+        RunnerStatus::Starting => html! { <span>{ "starting the runner…" }</span> },
+        RunnerStatus::Ready => html! {},
+        RunnerStatus::Running { done, total, label } => html! {
+            <span class="progress"><progress max={total.max(&1).to_string()} value={done.to_string()} />{ format!(" {done}/{total} runs · {label}") }</span>
+        },
+        RunnerStatus::Broken(why) => html! { <span class="error">{ why }</span> },
+    };
+    html! {
+        <section class="controls">
+            <label class="picker">
+                <span>{ "experiment" }</span>
+                <select id="experiment" onchange={pick}>
+                    { for catalog().into_iter().map(|e| html! { <option value={e.id} selected={e.id == state.experiment}>{ format!("{} — {}", e.id, e.title) }</option> }) }
+                </select>
+            </label>
+            <p class="summary">{ experiment.summary }{ ". The tutorial: " }{ experiment.claim }{ "." }</p>
+            <div class="knobs">{ for knobs }</div>
+            <div class="models">{ for models }</div>
+            <button id="run" {onclick} disabled={running || !ready || !valid}>{ if running { "Running…" } else { "Run" } }</button>
+            { status }
+        </section>
+    }
+}

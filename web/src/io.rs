@@ -1,0 +1,96 @@
+//! I/O in the browser: blocking for thread and process workers, awaited
+//! for async, and simulated with timers where no server answers.
+//!
+//! Blocking GETs use a synchronous XMLHttpRequest, which workers allow and
+//! which holds the thread exactly as Python's `requests.get` does. Simulated
+//! waits block with `std::thread::sleep` (an atomic wait on the shared
+//! memory) or await a timer.
+
+use crate::js::{describe, sleep_ms};
+use concur_core::worker::BlockingIo;
+use wasm_bindgen::JsCast;
+
+/// What a simulated GET of `url` would answer, and after how long: the
+/// built-in endpoints' behaviour (`/delay/{ms}`, `/status/{code}`).
+pub fn simulate(url: &str) -> (u16, f64) {
+    let path = url
+        .split("://")
+        .nth(1)
+        .map_or(url, |rest| rest.find('/').map_or("/", |at| &rest[at..]));
+    if let Some(ms) = path
+        .strip_prefix("/delay/")
+        .and_then(|ms| ms.parse::<f64>().ok())
+    {
+        (200, ms)
+    } else if let Some(code) = path
+        .strip_prefix("/status/")
+        .and_then(|code| code.parse::<u16>().ok())
+    {
+        (code, 0.0)
+    } else {
+        (200, 0.0)
+    }
+}
+
+/// Blocking GETs from a worker thread.
+#[derive(Clone, Copy, Debug)]
+pub struct XhrIo {
+    pub simulated: bool,
+}
+
+impl BlockingIo for XhrIo {
+    fn get(&self, url: &str) -> Result<u16, String> {
+        if self.simulated {
+            let (status, ms) = simulate(url);
+            std::thread::sleep(std::time::Duration::from_secs_f64(ms / 1000.0));
+            return Ok(status);
+        }
+        let request = web_sys::XmlHttpRequest::new().map_err(|err| describe(&err))?;
+        request
+            .open_with_async("GET", url, false)
+            .map_err(|err| describe(&err))?;
+        request.send().map_err(|err| describe(&err))?;
+        request.status().map_err(|err| describe(&err))
+    }
+}
+
+/// An awaited GET on the current event loop.
+pub async fn fetch_status(url: &str, simulated: bool) -> Result<u16, String> {
+    if simulated {
+        let (status, ms) = simulate(url);
+        sleep_ms(ms).await;
+        return Ok(status);
+    }
+    let global = js_sys::global();
+    let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
+        .map_err(|err| describe(&err))?
+        .dyn_into()
+        .map_err(|_| "this scope has no fetch".to_string())?;
+    let promise: js_sys::Promise = fetch
+        .call1(&global, &url.into())
+        .map_err(|err| describe(&err))?
+        .dyn_into()
+        .map_err(|_| "fetch returned no promise".to_string())?;
+    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|err| describe(&err))?
+        .dyn_into()
+        .map_err(|_| "fetch gave no Response".to_string())?;
+    let body = response.array_buffer().map_err(|err| describe(&err))?;
+    wasm_bindgen_futures::JsFuture::from(body)
+        .await
+        .map_err(|err| describe(&err))?;
+    Ok(response.status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::simulate;
+
+    #[test]
+    fn simulation_follows_the_endpoints() {
+        assert_eq!(simulate("http://h:1/delay/250"), (200, 250.0));
+        assert_eq!(simulate("http://h/status/503"), (503, 0.0));
+        assert_eq!(simulate("http://h/get"), (200, 0.0));
+    }
+}

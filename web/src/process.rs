@@ -1,0 +1,76 @@
+//! A process worker: one more instance of the runner binary, with its own
+//! memory, that runs tasks sent to it as wire frames, like the native
+//! `concur __worker`. No GIL: every process has its own interpreter.
+
+use crate::clock::BrowserClock;
+use crate::io::XhrIo;
+use crate::js::{Inbox, worker_scope};
+use crate::runner::processes::{FIRST_PROCESS_ID, post_frame, read_frame};
+use concur_core::clock::Clock;
+use concur_core::trace::EventKind;
+use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, encode_body, encode_frame};
+use concur_core::worker::WorkerCtx;
+
+/// Serves tasks; `name_rest` is what follows `process-` in the worker name:
+/// the lane, then `-simulated` when no server answers.
+pub fn process_main(name_rest: &str) {
+    let lane: u32 = name_rest
+        .split('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let io = XhrIo {
+        simulated: name_rest.ends_with("-simulated"),
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let scope = worker_scope();
+        let mut inbox = Inbox::of_scope(&scope);
+        let clock = BrowserClock;
+        let ready = FromWorker::Ready {
+            pid: FIRST_PROCESS_ID + lane,
+            ready_ns: clock.now_ns(),
+        };
+        if post_frame(&scope, &encode_frame(&ready)).is_err() {
+            return;
+        }
+        while let Ok(message) = inbox.next().await {
+            let decode_start = clock.now_ns();
+            let Ok(message) = read_frame::<ToWorker>(&message) else {
+                continue;
+            };
+            let decode_end = clock.now_ns();
+            let reply = match message {
+                ToWorker::Task(task) => {
+                    let mut ctx = WorkerCtx::new(lane, &clock, None);
+                    ctx.record(
+                        EventKind::Serialize,
+                        decode_start,
+                        decode_end,
+                        Some(task.idx),
+                    );
+                    let outcome: TaskOutcome = ctx.run_task(&task, &io);
+                    let encode_start = clock.now_ns();
+                    let outcome = encode_body(&outcome);
+                    ctx.record(
+                        EventKind::Serialize,
+                        encode_start,
+                        clock.now_ns(),
+                        Some(task.idx),
+                    );
+                    FromWorker::Done {
+                        task_idx: task.idx,
+                        outcome,
+                        events: ctx.finish(),
+                    }
+                }
+                ToWorker::Shutdown => FromWorker::Bye { cpu_ns: 0 },
+            };
+            let bye = matches!(reply, FromWorker::Bye { .. });
+            let _ = post_frame(&scope, &encode_frame(&reply));
+            if bye {
+                scope.close();
+                return;
+            }
+        }
+    });
+}

@@ -1,0 +1,66 @@
+//! Messages between the page and the runner worker (JSON strings).
+//!
+//! The page sends [`ToRunner`]; the runner answers with [`FromRunner`]. Who
+//! owns what: the page owns the runner worker (one, for the page's
+//! lifetime); the runner owns the thread pool and every process worker.
+
+use concur_core::model::Model;
+use concur_core::params::Params;
+use concur_core::report::{ModelRuns, Report};
+use serde::{Deserialize, Serialize};
+
+/// Where I/O goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum IoMode {
+    /// Real HTTP to `concur serve` at this origin.
+    Server { base: String },
+    /// No server answers: waits are simulated with timers.
+    Simulated,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub experiment: String,
+    pub params: Params,
+    pub models: Vec<Model>,
+    pub io: IoMode,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToRunner {
+    Run(RunRequest),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromRunner {
+    /// The runner is listening. `threads` is the pool size, or why the
+    /// threads model cannot run here.
+    Ready {
+        threads: Result<u32, String>,
+    },
+    /// One run of one model finished.
+    Progress {
+        done: u32,
+        total: u32,
+        label: String,
+    },
+    Finished {
+        report: Box<Report>,
+        runs: Vec<ModelRuns>,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+impl ToRunner {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialize")
+    }
+}
+
+impl FromRunner {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialize")
+    }
+}

@@ -1,0 +1,79 @@
+//! Async in the browser: one coroutine per task on the runner's event loop,
+//! a semaphore as the connection limit, `fetch` for I/O. CPU work runs on
+//! the loop and blocks it, as it would under asyncio.
+
+use crate::clock::BrowserClock;
+use crate::io::fetch_status;
+use crate::js::Semaphore;
+use crate::runner::threads::RUNNER_PID;
+use concur_core::answer::{TaskAnswer, gather};
+use concur_core::clock::Clock;
+use concur_core::experiment::{Op, Plan, Task};
+use concur_core::report::RunOutcome;
+use concur_core::trace::{Event, EventKind, Lane, Trace};
+use concur_core::worker::WorkerCtx;
+
+async fn coroutine(
+    task: &Task,
+    limit: &Semaphore,
+    simulated: bool,
+) -> (u32, Result<TaskAnswer, String>, Vec<Event>) {
+    let clock = BrowserClock;
+    let queued = clock.now_ns();
+    limit.acquire().await;
+    let mut ctx = WorkerCtx::new(task.idx, &clock, None);
+    let admitted = clock.now_ns();
+    if admitted > queued {
+        ctx.record(EventKind::QueueWait, queued, admitted, Some(task.idx));
+    }
+    let outcome = match &task.op {
+        Op::CpuSqrt { n } => Ok(TaskAnswer::Sum(ctx.cpu_sqrt(task.idx, *n))),
+        Op::Get { url } => {
+            let sent = clock.now_ns();
+            let status = fetch_status(url, simulated).await;
+            ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
+            status
+                .map(TaskAnswer::Status)
+                .map_err(|why| format!("task {}: GET {url}: {why}", task.idx))
+        }
+    };
+    limit.release();
+    (task.idx, outcome, ctx.finish())
+}
+
+/// Runs every task as a coroutine, at most `limit` at once.
+pub async fn run_async(plan: &Plan, limit: u32, simulated: bool) -> RunOutcome {
+    let start = BrowserClock.now_ns();
+    let semaphore = Semaphore::new(limit as usize);
+    let results = futures::future::join_all(
+        plan.tasks
+            .iter()
+            .map(|task| coroutine(task, &semaphore, simulated)),
+    )
+    .await;
+    let end = BrowserClock.now_ns();
+    let mut outcomes = Vec::new();
+    let mut events = Vec::new();
+    for (task_idx, outcome, task_events) in results {
+        outcomes.push((task_idx, outcome));
+        events.extend(task_events);
+    }
+    let (answers, failures) = gather(plan.tasks.len(), outcomes);
+    let lanes = plan
+        .tasks
+        .iter()
+        .map(|task| Lane {
+            id: task.idx,
+            name: format!("coroutine {}", task.idx + 1),
+            pid: RUNNER_PID,
+        })
+        .collect();
+    RunOutcome {
+        start_ns: start,
+        end_ns: end,
+        cpu_ns: None,
+        answers,
+        failures,
+        trace: Trace { lanes, events },
+    }
+}
