@@ -3,7 +3,7 @@
 // simulated with a notice, and the other models must still run.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { staticServe, browser, open, setUp, run, shot } = require('./support.cjs');
+const { staticServe, browser, open, setUp, run, shot, medianSeconds } = require('./support.cjs');
 
 test('a static host degrades clearly and the other models still run', async (t) => {
   const server = await staticServe();
@@ -20,6 +20,9 @@ test('a static host degrades clearly and the other models still run', async (t) 
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), ['sequential', 'processes', 'async']);
   for (const row of rows) assert.equal(row.cells[6], 'ok 3 × HTTP 200', row.model);
+  for (const model of ['processes', 'async']) {
+    assert.ok(medianSeconds(rows, model) < 0.67 * medianSeconds(rows, 'sequential'), `${model} overlapped the simulated waits`);
+  }
   await shot(page, 'static-host');
   assert.deepEqual(errors, []);
 });

@@ -95,9 +95,10 @@ async function setUp(page, experiment, knobs) {
 }
 
 /** Presses Run and waits for the result table. */
-async function run(page) {
+async function run(page, whileRunning) {
   const before = Number(await page.getAttribute('main', 'data-completed'));
   await page.click('#run');
+  if (whileRunning) await whileRunning();
   await page.waitForFunction((n) => Number(document.querySelector('main').dataset.completed) > n, before, { timeout: 120000 });
   const error = await page.$('#run-error');
   if (error) throw new Error(`the run failed: ${await error.textContent()}`);
@@ -107,8 +108,14 @@ async function run(page) {
   })));
 }
 
+/** A row's median wall time in seconds ("123.4 ms" or "1.23 s" in the table). */
+function medianSeconds(rows, model) {
+  const [value, unit] = rows.find((r) => r.model === model).cells[2].split(' ');
+  return unit === 'ms' ? Number(value) / 1000 : Number(value);
+}
+
 function shot(page, name) {
   return page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-module.exports = { bin, dist, concurServe, staticServe, browser, open, setUp, run, shot };
+module.exports = { bin, dist, concurServe, staticServe, browser, open, setUp, run, shot, medianSeconds };

@@ -8,7 +8,26 @@
 
 use crate::js::{describe, sleep_ms};
 use concur_core::worker::BlockingIo;
+use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
+
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Makes every request's URL distinct. Chromium lets only one request for
+/// a given URL go to the network at a time (its cache lock), which would
+/// serialize five identical `/delay/1000` GETs no matter the model.
+pub fn distinct(url: &str) -> String {
+    // Time tells instances (process workers) apart, the counter requests
+    // within one instance.
+    let nonce =
+        (crate::clock::now_ms() * 1000.0) as u64 ^ (REQUESTS.fetch_add(1, Ordering::Relaxed) << 48);
+    with_nonce(url, nonce)
+}
+
+fn with_nonce(url: &str, nonce: u64) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}concur-request={nonce:x}")
+}
 
 /// What a simulated GET of `url` would answer, and after how long: the
 /// built-in endpoints' behaviour (`/delay/{ms}`, `/status/{code}`).
@@ -47,7 +66,7 @@ impl BlockingIo for XhrIo {
         }
         let request = web_sys::XmlHttpRequest::new().map_err(|err| describe(&err))?;
         request
-            .open_with_async("GET", url, false)
+            .open_with_async("GET", &distinct(url), false)
             .map_err(|err| describe(&err))?;
         request.send().map_err(|err| describe(&err))?;
         request.status().map_err(|err| describe(&err))
@@ -67,7 +86,7 @@ pub async fn fetch_status(url: &str, simulated: bool) -> Result<u16, String> {
         .dyn_into()
         .map_err(|_| "this scope has no fetch".to_string())?;
     let promise: js_sys::Promise = fetch
-        .call1(&global, &url.into())
+        .call1(&global, &distinct(url).into())
         .map_err(|err| describe(&err))?
         .dyn_into()
         .map_err(|_| "fetch returned no promise".to_string())?;
@@ -86,6 +105,18 @@ pub async fn fetch_status(url: &str, simulated: bool) -> Result<u16, String> {
 #[cfg(test)]
 mod tests {
     use super::simulate;
+
+    #[test]
+    fn distinct_urls_keep_their_query() {
+        assert_eq!(
+            super::with_nonce("http://h/delay/5", 255),
+            "http://h/delay/5?concur-request=ff"
+        );
+        assert_eq!(
+            super::with_nonce("http://h/get?x=1", 1),
+            "http://h/get?x=1&concur-request=1"
+        );
+    }
 
     #[test]
     fn simulation_follows_the_endpoints() {

@@ -4,7 +4,8 @@
 //! - `play`: build the playground and serve it (the README's main command);
 //! - `web`: build the playground into dist/;
 //! - `test`: setup, then format check, clippy and every test (what `.ci/run` calls);
-//! - `bench`: the speed targets, printed as ratios from one run.
+//! - `bench`, `bench-web`: the speed targets of the native runner and of the
+//!   playground, printed as ratios from one run.
 
 mod bench;
 mod play;
@@ -66,7 +67,10 @@ fn main() -> Result<()> {
         Some("web") => web::build().map(|dist| eprintln!("built the page into {}", dist.display())),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
-        Some(other) => bail!("unknown task \"{other}\": use setup, play, web, test or bench"),
-        None => bail!("usage: cargo xtask setup | play | web | test | bench"),
+        Some("bench-web") => bench::bench_web(),
+        Some(other) => {
+            bail!("unknown task \"{other}\": use setup, play, web, test, bench or bench-web")
+        }
+        None => bail!("usage: cargo xtask setup | play | web | test | bench | bench-web"),
     }
 }

@@ -1,9 +1,10 @@
 //! The timeline: one lane per worker, one coloured bar per trace event,
-//! with the details in a tooltip on hover.
+//! with the details in a tooltip on hover. Gaps between a lane's events
+//! within the run are drawn as idle bars.
 
 use super::{colour, seconds};
 use concur_core::report::RunOutcome;
-use concur_core::trace::EventKind;
+use concur_core::trace::{Event, EventKind};
 use yew::prelude::*;
 
 const WIDTH: f64 = 860.0;
@@ -16,6 +17,27 @@ pub struct TimelineProps {
     pub run: RunOutcome,
 }
 
+/// The stretches of a lane's run where none of its events was going on.
+fn idle_gaps(events: &[Event], lane: u32, start_ns: u64, end_ns: u64) -> Vec<Event> {
+    let mut spans: Vec<(u64, u64)> = events.iter().map(|e| (e.start_ns, e.end_ns)).collect();
+    spans.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut covered = start_ns;
+    for (start, end) in spans.into_iter().chain(std::iter::once((end_ns, end_ns))) {
+        if start > covered {
+            gaps.push(Event {
+                lane,
+                kind: EventKind::Idle,
+                start_ns: covered,
+                end_ns: start,
+                task_idx: None,
+            });
+        }
+        covered = covered.max(end);
+    }
+    gaps
+}
+
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let run = &props.run;
@@ -24,7 +46,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let height = LANE * run.trace.lanes.len() as f64 + 24.0;
     let lanes = run.trace.lanes.iter().enumerate().map(|(row, lane)| {
         let y = row as f64 * LANE;
-        let bars = run.trace.events.iter().filter(|e| e.lane == lane.id).map(|event| {
+        let mut events: Vec<Event> = run.trace.events.iter().filter(|e| e.lane == lane.id).cloned().collect();
+        events.extend(idle_gaps(&events, lane.id, run.start_ns, run.end_ns));
+        let bars = events.iter().map(|event| {
             let (left, right) = (x(event.start_ns), x(event.end_ns));
             let tip = format!(
                 "{} · {}{} · from +{} for {}",
@@ -59,10 +83,31 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 <text x={WIDTH.to_string()} y={axis_y.to_string()} class="axis" text-anchor="end">{ seconds(span / 1e9) }</text>
             </svg>
             <div class="legend">
-                { for EventKind::ALL.iter().filter(|k| **k != EventKind::Idle).map(|kind| html! {
+                { for EventKind::ALL.iter().map(|kind| html! {
                     <span><i style={format!("background:{}", colour(*kind))}></i>{ kind.name() }</span>
                 }) }
             </div>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_between_events_become_idle() {
+        let event = |start_ns, end_ns| Event {
+            lane: 0,
+            kind: EventKind::Run,
+            start_ns,
+            end_ns,
+            task_idx: None,
+        };
+        let gaps = idle_gaps(&[event(10, 20), event(15, 30), event(40, 50)], 0, 0, 60);
+        let spans: Vec<(u64, u64)> = gaps.iter().map(|g| (g.start_ns, g.end_ns)).collect();
+        assert_eq!(spans, vec![(0, 10), (30, 40), (50, 60)]);
+        assert!(gaps.iter().all(|g| g.kind == EventKind::Idle));
+        assert!(idle_gaps(&[event(0, 60)], 0, 0, 60).is_empty());
     }
 }
