@@ -96,17 +96,14 @@ pub fn measure(
 
 fn headline(options: &RunOptions, report: &Report) -> String {
     let p = &options.params;
-    let work = match options.experiment.bound {
-        concur_core::experiment::Bound::Cpu => {
-            format!("{} tasks of sum(sqrt(i) for i < {})", p.tasks, group(p.n))
-        }
-        concur_core::experiment::Bound::Io => match &p.target {
-            Some(url) => format!("{} GETs of {url}", p.tasks),
-            None => format!(
-                "{} GETs of /delay/{} on the built-in server",
-                p.tasks, p.delay_ms
-            ),
-        },
+    let e = &options.experiment;
+    let work = match (&p.target, e.n_means) {
+        (Some(url), _) => format!("{} tasks against {url}", p.tasks),
+        (None, Some(n_means)) => format!("{} tasks, {} {n_means}", p.tasks, group(p.n)),
+        (None, None) => format!(
+            "{} tasks, {} ms delay on the built-in server",
+            p.tasks, p.delay_ms
+        ),
     };
     format!(
         "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",

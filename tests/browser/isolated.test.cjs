@@ -95,3 +95,30 @@ test('knobs are validated as they are typed, and imports are checked', async (t)
   assert.equal(await page.locator('#compare-table tbody tr').count(), 5);
   await shot(page, 'import');
 });
+
+test('every other experiment answers the same under every model', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await open(page, server.url);
+  const cases = {
+    'data-batches': { workers: 2, tasks: 4, n: 200000, runs: 1, warmup: 0 },
+    scraper: { workers: 3, tasks: 3, 'delay-ms': 100, runs: 1, warmup: 0 },
+    'async-requests': { workers: 5, tasks: 10, 'delay-ms': 100, runs: 1, warmup: 0 },
+    'health-check': { workers: 2, tasks: 10, 'delay-ms': 100, runs: 1, warmup: 0 },
+  };
+  for (const [experiment, knobs] of Object.entries(cases)) {
+    await setUp(page, experiment, knobs);
+    const rows = await run(page);
+    assert.deepEqual(rows.map((r) => r.model), MODELS, experiment);
+    const answers = rows.map((r) => r.cells[6]);
+    for (const answer of answers) assert.match(answer, /^ok /, `${experiment}: ${answer}`);
+    assert.equal(new Set(answers).size, 1, `${experiment}: ${answers}`);
+    if (experiment === 'data-batches') {
+      await page.click('.tabs .tab[data-model="processes"]');
+      assert.ok(await page.locator('.timeline rect.serialize').count() >= 8, 'shipping batches shows as serialize bars');
+      await shot(page, 'isolated-data-batches');
+    }
+  }
+  assert.deepEqual(errors, []);
+});

@@ -13,6 +13,8 @@ pub enum TaskAnswer {
     Sum(f64),
     /// The HTTP status of a request.
     Status(u16),
+    /// How many values a filter kept and their sum.
+    Stats { kept: u64, sum: u64 },
 }
 
 impl TaskAnswer {
@@ -58,6 +60,8 @@ pub fn gather(
 pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     let failed = answers.iter().filter(|a| a.is_none()).count();
     let mut sums = Vec::new();
+    let (mut batches, mut kept, mut kept_sum) = (0u64, 0u64, 0u64);
+    let mut parts = Vec::new();
     let mut statuses: Vec<(u16, usize)> = Vec::new();
     for answer in answers.iter().flatten() {
         match answer {
@@ -66,9 +70,19 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
                 Some((_, count)) => *count += 1,
                 None => statuses.push((*code, 1)),
             },
+            TaskAnswer::Stats { kept: k, sum } => {
+                batches += 1;
+                kept += k;
+                kept_sum += sum;
+            }
         }
     }
-    let mut parts = Vec::new();
+    if batches > 0 {
+        parts.push(format!(
+            "{batches} batches, kept {kept}, mean {:.4}",
+            kept_sum as f64 / kept.max(1) as f64
+        ));
+    }
     if !sums.is_empty() {
         let total: f64 = sums.iter().sum();
         parts.push(format!("{} sums, total {:.6e}", sums.len(), total));

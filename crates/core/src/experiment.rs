@@ -1,13 +1,16 @@
-//! The experiment catalog and the plans it makes.
+//! Experiments, plans and tasks: what runs, independent of how.
 //!
-//! An [`Experiment`] names a workload from the tutorial with its defaults; with
-//! validated [`Params`] it becomes a [`Plan`] of [`Task`]s. The executors run
-//! plans without knowing which experiment they came from.
+//! An [`Experiment`] (listed in [`crate::catalog`]) names a workload from the
+//! tutorial with its defaults; with validated [`Params`] it becomes a
+//! [`Plan`] of [`Task`]s. The executors run plans without knowing which
+//! experiment they came from.
 
 use crate::answer::TaskAnswer;
 use crate::params::{Params, group};
 use crate::workload;
 use serde::{Deserialize, Serialize};
+
+pub use crate::catalog::{catalog, find};
 
 /// What bounds an experiment's speed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,8 +25,21 @@ pub enum Bound {
 pub enum Op {
     /// Sum of sqrt(i) for i in 0..n.
     CpuSqrt { n: u64 },
+    /// Keep the values over 50 of a batch; count and sum them. The batch
+    /// travels with the task, so processes must copy it.
+    Batch { values: Vec<u8> },
     /// One HTTP GET; the answer is the status code.
     Get { url: String },
+}
+
+impl Op {
+    /// The URL of an I/O operation; None for computations.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Op::Get { url } => Some(url),
+            _ => None,
+        }
+    }
 }
 
 /// One unit of work, numbered from 0 in plan order.
@@ -33,11 +49,33 @@ pub struct Task {
     pub op: Op,
 }
 
+/// How thread workers share out the tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dispatch {
+    /// Each worker takes the next task from a shared queue.
+    Queue,
+    /// Worker w of n gets the w-th contiguous slice of the tasks up front
+    /// (the health checker's threads design).
+    Slices,
+}
+
 /// The tasks of one run, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub experiment: &'static str,
     pub tasks: Vec<Task>,
+    pub dispatch: Dispatch,
+}
+
+impl Plan {
+    /// The tasks worker `lane` of `workers` owns under [`Dispatch::Slices`].
+    pub fn slice(&self, lane: u32, workers: u32) -> &[Task] {
+        let len = self.tasks.len();
+        let workers = workers.max(1) as usize;
+        let start = len * lane as usize / workers;
+        let end = len * (lane as usize + 1) / workers;
+        &self.tasks[start.min(len)..end.min(len)]
+    }
 }
 
 /// A workload from the tutorial, with the tutorial's parameters as defaults.
@@ -51,75 +89,30 @@ pub struct Experiment {
     /// What the tutorial claims about it.
     pub claim: &'static str,
     pub defaults: Params,
-    /// Why the defaults differ from the tutorial's, where they do.
+    /// Why the defaults are what they are.
     pub defaults_note: &'static str,
-}
-
-/// Every experiment, in tutorial order.
-pub fn catalog() -> Vec<Experiment> {
-    vec![
-        Experiment {
-            id: "quick-io",
-            title: "Quick side-by-side: five slow requests",
-            bound: Bound::Io,
-            summary: "GET an endpoint that answers after a delay, once per task",
-            claim: "threads and async overlap the waits (about 1 s instead of 5 s); processes also do, after paying to start",
-            defaults: Params {
-                tasks: 5,
-                workers: 5,
-                n: 1,
-                delay_ms: 1000,
-                gil_switch_ms: 5.0,
-                runs: 3,
-                warmup: 1,
-                target: None,
-            },
-            defaults_note: "the tutorial's parameters: 5 requests of 1 s, 5 workers",
-        },
-        Experiment {
-            id: "cpu-sqrt",
-            title: "CPU-bound: sum of square roots",
-            bound: Bound::Cpu,
-            summary: "sum sqrt(i) for i in 0..n, once per task",
-            claim: "threads are no faster than one thread under the GIL (even slower); a process pool is about cores-times faster",
-            defaults: Params {
-                tasks: 4,
-                workers: 4,
-                n: 100_000_000,
-                delay_ms: 0,
-                gil_switch_ms: 5.0,
-                runs: 3,
-                warmup: 1,
-                target: None,
-            },
-            defaults_note: "the tutorial's n (100,000,000 per task, 4 tasks, 4 workers): Python needs about 2 s per task, compiled Rust about 0.1 s, so a whole default run takes seconds",
-        },
-    ]
-}
-
-/// Finds an experiment by id.
-pub fn find(id: &str) -> Option<Experiment> {
-    catalog().into_iter().find(|experiment| experiment.id == id)
+    /// What `--n` means here, if anything ("iterations per task", ...).
+    pub n_means: Option<&'static str>,
+    /// Builds the tasks; I/O goes to `target` if set, else to `server_base`.
+    pub(crate) planner: fn(&Params, &str) -> (Vec<Op>, Dispatch),
 }
 
 impl Experiment {
-    /// The tasks of one run; I/O goes to `target` if set, otherwise to the
-    /// built-in server at `server_base` (like `http://127.0.0.1:41234`).
+    /// The tasks of one run; I/O goes to `--target` if set, otherwise to
+    /// the built-in server at `server_base` (like `http://127.0.0.1:41234`).
     pub fn plan(&self, params: &Params, server_base: &str) -> Plan {
-        let op = |_idx: u32| match self.bound {
-            Bound::Cpu => Op::CpuSqrt { n: params.n },
-            Bound::Io => Op::Get {
-                url: match &params.target {
-                    Some(url) => url.clone(),
-                    None => format!("{server_base}/delay/{}", params.delay_ms),
-                },
-            },
-        };
+        let (ops, dispatch) = (self.planner)(params, server_base);
         Plan {
             experiment: self.id,
-            tasks: (0..params.tasks)
-                .map(|idx| Task { idx, op: op(idx) })
+            tasks: ops
+                .into_iter()
+                .enumerate()
+                .map(|(idx, op)| Task {
+                    idx: idx as u32,
+                    op,
+                })
                 .collect(),
+            dispatch,
         }
     }
 
@@ -144,6 +137,24 @@ impl Experiment {
                     ))
                 }
             }
+            (Op::Batch { values }, TaskAnswer::Stats { kept, sum }) => {
+                // An independent count, not the workload's own loop.
+                let over: Vec<u64> = values
+                    .iter()
+                    .filter(|v| **v > 50)
+                    .map(|v| u64::from(*v))
+                    .collect();
+                if over.len() as u64 == *kept && over.iter().sum::<u64>() == *sum {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "task {}: kept {kept} values summing to {sum}, but {} values over 50 sum to {}",
+                        task.idx,
+                        over.len(),
+                        over.iter().sum::<u64>()
+                    ))
+                }
+            }
             (Op::Get { url }, TaskAnswer::Status(code)) => {
                 if (200..300).contains(code) {
                     Ok(())
@@ -161,58 +172,20 @@ impl Experiment {
     /// One line of the defaults, for `concur list`.
     pub fn defaults_line(&self) -> String {
         let d = &self.defaults;
-        match self.bound {
-            Bound::Cpu => format!(
-                "--tasks {} --workers {} --n {} --gil-switch-ms {} --runs {} --warmup {}",
-                d.tasks,
-                d.workers,
-                group(d.n),
-                d.gil_switch_ms,
-                d.runs,
-                d.warmup
-            ),
-            Bound::Io => format!(
-                "--tasks {} --workers {} --delay-ms {} --gil-switch-ms {} --runs {} --warmup {}",
-                d.tasks, d.workers, d.delay_ms, d.gil_switch_ms, d.runs, d.warmup
-            ),
-        }
+        let size = match (self.bound, self.n_means) {
+            (Bound::Cpu, Some(_)) => format!("--n {}", group(d.n)),
+            _ => format!("--delay-ms {}", d.delay_ms),
+        };
+        format!(
+            "--tasks {} --workers {} {size} --gil-switch-ms {} --runs {} --warmup {}",
+            d.tasks, d.workers, d.gil_switch_ms, d.runs, d.warmup
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plans_follow_the_params() {
-        let quick = find("quick-io").unwrap();
-        let plan = quick.plan(&quick.defaults, "http://127.0.0.1:9");
-        assert_eq!(plan.tasks.len(), 5);
-        assert_eq!(
-            plan.tasks[4].op,
-            Op::Get {
-                url: "http://127.0.0.1:9/delay/1000".into()
-            }
-        );
-        let mut params = quick.defaults.clone();
-        params.target = Some("http://example.org/x".into());
-        assert_eq!(
-            quick.plan(&params, "unused").tasks[0].op,
-            Op::Get {
-                url: "http://example.org/x".into()
-            }
-        );
-        let cpu = find("cpu-sqrt").unwrap();
-        let plan = cpu.plan(&cpu.defaults, "");
-        assert_eq!(
-            plan.tasks[3],
-            Task {
-                idx: 3,
-                op: Op::CpuSqrt { n: 100_000_000 }
-            }
-        );
-        assert!(find("nope").is_none());
-    }
 
     #[test]
     fn checks_catch_wrong_answers() {
@@ -235,5 +208,39 @@ mod tests {
         };
         assert!(cpu.check(&get, &TaskAnswer::Status(200)).is_ok());
         assert!(cpu.check(&get, &TaskAnswer::Status(500)).is_err());
+        let batch = Task {
+            idx: 2,
+            op: Op::Batch {
+                values: vec![10, 51, 100, 50],
+            },
+        };
+        assert!(
+            cpu.check(&batch, &TaskAnswer::Stats { kept: 2, sum: 151 })
+                .is_ok()
+        );
+        assert!(
+            cpu.check(&batch, &TaskAnswer::Stats { kept: 3, sum: 201 })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn slices_cover_every_task_once() {
+        let plan = Plan {
+            experiment: "x",
+            tasks: (0..10)
+                .map(|idx| Task {
+                    idx,
+                    op: Op::CpuSqrt { n: 1 },
+                })
+                .collect(),
+            dispatch: Dispatch::Slices,
+        };
+        let seen: Vec<u32> = (0..3)
+            .flat_map(|lane| plan.slice(lane, 3).iter().map(|t| t.idx))
+            .collect();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        assert_eq!(plan.slice(0, 3).len(), 3);
+        assert_eq!(plan.slice(2, 3).len(), 4);
     }
 }

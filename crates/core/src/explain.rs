@@ -46,7 +46,7 @@ pub fn explain(
                 .to_string()
         }
         (Bound::Cpu, Model::ThreadsFree | Model::Processes) => format!(
-            "its workers computed on {parallel} of the {cores} cores at once, and the sums are pure CPU work with nothing to share"
+            "its workers computed on {parallel} of the {cores} cores at once, and the work is pure computation with nothing to share"
         ),
         (Bound::Cpu, _) => {
             "it computed on one core at a time, like sequential code, so its edge is noise"
@@ -95,13 +95,21 @@ pub fn explain(
         && experiment.bound == Bound::Cpu
     {
         sentences.push(format!(
-            "Async ran every sum on its one thread ({}): CPU work blocks the event loop, so coroutines cannot overlap it.",
+            "Async ran every task on its one thread ({}): CPU work blocks the event loop, so coroutines cannot overlap it.",
             speedup_text(asynch)
         ));
     }
     if let Some(processes) = find(results, Model::Processes).filter(|r| r.answer_ok) {
         let start_ms = processes.time.spawn_s * 1000.0 / f64::from(processes.workers.max(1));
-        if start_ms >= 0.05 {
+        let lost = experiment.bound == Bound::Cpu && processes.speedup.is_some_and(|s| s < 1.0);
+        if lost {
+            sentences.push(format!(
+                "Processes lost to one plain loop ({}): copying the data to the workers and the answers back cost {:.1} ms of serialization and {:.1} ms of start-up, more than spreading the work saved.",
+                speedup_text(processes),
+                processes.time.serialize_s * 1000.0,
+                processes.time.spawn_s * 1000.0
+            ));
+        } else if start_ms >= 0.05 {
             sentences.push(format!(
                 "Processes paid about {start_ms:.1} ms to start each worker and {:.2} ms moving data across pipes.",
                 processes.time.serialize_s * 1000.0

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod answer;
+pub mod catalog;
 pub mod clock;
 pub mod experiment;
 pub mod explain;

@@ -8,7 +8,7 @@
 
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
-use crate::experiment::{Op, Task};
+use crate::experiment::{Dispatch, Op, Plan, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
 use crate::workload;
@@ -61,10 +61,28 @@ impl<'a> WorkerCtx<'a> {
         }
     }
 
+    /// Runs a computation (handing the GIL over when asked); None for I/O,
+    /// which each model performs in its own way.
+    pub fn compute(&mut self, task: &Task) -> Option<TaskAnswer> {
+        match &task.op {
+            Op::CpuSqrt { n } => Some(TaskAnswer::Sum(self.cpu_sqrt(task.idx, *n))),
+            Op::Batch { values } => {
+                let (kept, sum) = self.with_checkpoints(task.idx, |checkpoint| {
+                    workload::batch_stats(values, checkpoint)
+                });
+                Some(TaskAnswer::Stats { kept, sum })
+            }
+            Op::Get { .. } => None,
+        }
+    }
+
     /// Runs one task to its answer.
     pub fn run_task(&mut self, task: &Task, io: &dyn BlockingIo) -> Result<TaskAnswer, String> {
+        if let Some(answer) = self.compute(task) {
+            return Ok(answer);
+        }
         match &task.op {
-            Op::CpuSqrt { n } => Ok(TaskAnswer::Sum(self.cpu_sqrt(task.idx, *n))),
+            Op::CpuSqrt { .. } | Op::Batch { .. } => unreachable!("computed above"),
             Op::Get { url } => {
                 if let Some(gil) = self.gil {
                     gil.release(self.recorder.lane());
@@ -88,10 +106,20 @@ impl<'a> WorkerCtx<'a> {
     /// the hot loop, so code placement cannot favour one model over another.
     #[inline(never)]
     pub fn cpu_sqrt(&mut self, task_idx: u32, n: u64) -> f64 {
+        self.with_checkpoints(task_idx, |checkpoint| workload::cpu_sqrt(n, checkpoint))
+    }
+
+    /// Runs a workload as a `run` slice, giving it a checkpoint that hands
+    /// the GIL over (a `gil-wait` slice) when another thread asks for it.
+    fn with_checkpoints<T>(
+        &mut self,
+        task_idx: u32,
+        work: impl FnOnce(&mut dyn FnMut()) -> T,
+    ) -> T {
         let (clock, gil, lane) = (self.clock, self.gil, self.recorder.lane());
         let recorder = &mut self.recorder;
         let mut run_start = clock.now_ns();
-        let sum = workload::cpu_sqrt(n, || {
+        let answer = work(&mut || {
             if let Some(gil) = gil
                 && gil.drop_requested()
             {
@@ -103,7 +131,7 @@ impl<'a> WorkerCtx<'a> {
             }
         });
         recorder.record(EventKind::Run, run_start, clock.now_ns(), Some(task_idx));
-        sum
+        answer
     }
 
     /// Takes tasks from a shared queue (an atomic index into `tasks`) and
@@ -119,6 +147,26 @@ impl<'a> WorkerCtx<'a> {
             outcomes.push((task.idx, self.run_task(task, io)));
         }
         outcomes
+    }
+
+    /// Runs worker `lane`'s share of the plan: tasks from the shared queue
+    /// (`next` indexes it), or the worker's fixed slice of `workers`.
+    pub fn run_share(
+        &mut self,
+        plan: &Plan,
+        lane: u32,
+        workers: u32,
+        next: &AtomicUsize,
+        io: &dyn BlockingIo,
+    ) -> Vec<(u32, Result<TaskAnswer, String>)> {
+        match plan.dispatch {
+            Dispatch::Queue => self.drain_queue(&plan.tasks, next, io),
+            Dispatch::Slices => plan
+                .slice(lane, workers)
+                .iter()
+                .map(|task| (task.idx, self.run_task(task, io)))
+                .collect(),
+        }
     }
 
     /// Lets go of the GIL and hands back the lane's events.

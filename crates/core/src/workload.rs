@@ -29,6 +29,37 @@ pub fn cpu_sqrt(n: u64, mut checkpoint: impl FnMut()) -> f64 {
     sum
 }
 
+/// Values over 50 in a batch: how many and their sum, with a checkpoint
+/// every [`CHECKPOINT_EVERY`] values (the mean is sum / count).
+pub fn batch_stats(values: &[u8], mut checkpoint: impl FnMut()) -> (u64, u64) {
+    let (mut kept, mut sum) = (0u64, 0u64);
+    for chunk in values.chunks(CHECKPOINT_EVERY as usize) {
+        for &value in chunk {
+            if value > 50 {
+                kept += 1;
+                sum += u64::from(value);
+            }
+        }
+        checkpoint();
+    }
+    (kept, sum)
+}
+
+/// A batch of `len` integers from 0 to 100, the same for the same seed
+/// (splitmix64), so every model processes identical data.
+pub fn random_batch(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xC0FF_EE00_D15E_A5E5;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) % 101) as u8
+        })
+        .collect()
+}
+
 /// The same sum as one plain loop: the baseline the harness is measured against.
 pub fn cpu_sqrt_bare(n: u64) -> f64 {
     let n = black_box(n);
@@ -79,6 +110,21 @@ mod tests {
         let with = cpu_sqrt(n, || calls += 1);
         assert_eq!(calls, 4);
         assert_eq!(with.to_bits(), cpu_sqrt_bare(n).to_bits());
+    }
+
+    #[test]
+    fn batch_stats_keep_values_over_fifty() {
+        let mut calls = 0;
+        assert_eq!(batch_stats(&[0, 50, 51, 100, 7], || calls += 1), (2, 151));
+        assert_eq!(calls, 1);
+        let batch = random_batch(3, 200_000);
+        let (kept, sum) = batch_stats(&batch, || {});
+        // Uniform over 0..=100: about half the values are over 50, mean about 75.5.
+        assert!(
+            (kept as f64 / 200_000.0 - 50.0 / 101.0).abs() < 0.01,
+            "{kept}"
+        );
+        assert!((sum as f64 / kept as f64 - 75.5).abs() < 0.2);
     }
 
     #[test]

@@ -25,11 +25,18 @@ struct WorkerResult {
     cpu_ns: u64,
 }
 
-fn work(lane: u32, plan: &Plan, next: &AtomicUsize, gil: Option<&Gil>, env: &Env) -> WorkerResult {
+fn work(
+    lane: u32,
+    workers: u32,
+    plan: &Plan,
+    next: &AtomicUsize,
+    gil: Option<&Gil>,
+    env: &Env,
+) -> WorkerResult {
     let cpu_start = thread_cpu_ns();
     let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
     ctx.start();
-    let outcomes = ctx.drain_queue(&plan.tasks, next, &env.io);
+    let outcomes = ctx.run_share(plan, lane, workers, next, &env.io);
     let events = ctx.finish();
     WorkerResult {
         outcomes,
@@ -66,7 +73,7 @@ fn outcome(
 /// Every task on the calling thread, one after another.
 pub fn run_sequential(plan: &Plan, env: &Env) -> RunOutcome {
     let start = env.clock.now_ns();
-    let result = work(0, plan, &AtomicUsize::new(0), None, env);
+    let result = work(0, 1, plan, &AtomicUsize::new(0), None, env);
     let end = env.clock.now_ns();
     let lanes = vec![Lane {
         id: 0,
@@ -93,7 +100,7 @@ pub fn run_threads(
                 let (next, gil) = (&next, gil.as_ref());
                 std::thread::Builder::new()
                     .name(format!("worker-{}", lane + 1))
-                    .spawn_scoped(scope, move || work(lane, plan, next, gil, env))
+                    .spawn_scoped(scope, move || work(lane, workers, plan, next, gil, env))
                     .expect("the OS refused to start a thread")
             })
             .collect();

@@ -6,6 +6,7 @@
 //! assert wall-clock times, only ratios within one run.
 
 mod bad_input;
+mod catalog;
 mod children;
 mod procs;
 mod run_cpu;

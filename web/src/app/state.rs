@@ -223,7 +223,9 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Pick(id) => {
-                if let Some(found) = experiment::find(&id) {
+                if let Some(mut found) = experiment::find(&id) {
+                    // The browser's pool has BROWSER_WORKERS threads at most.
+                    found.defaults.workers = found.defaults.workers.min(BROWSER_WORKERS.max as u32);
                     next.knobs = Knob::ALL
                         .iter()
                         .map(|k| k.default_text(&found.defaults))

@@ -50,7 +50,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let id = format!("knob-{}", knob.flag());
             html! {
                 <label class={classes!("knob", problem.is_some().then_some("invalid"))}>
-                    <span>{ knob.label() }</span>
+                    <span>{ match (knob, experiment.n_means) { (Knob::N, Some(means)) => format!("{means} (n)"), _ => knob.label().to_string() } }</span>
                     <input id={id} value={state.knob(knob).to_string()} {oninput} />
                     // Always present, so the input keeps its place (and focus) when a message appears.
                     <em class="field-error">{ problem.map(|p| p.problem).unwrap_or_default() }</em>

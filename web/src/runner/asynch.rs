@@ -8,7 +8,7 @@ use crate::js::Semaphore;
 use crate::runner::threads::RUNNER_PID;
 use concur_core::answer::{TaskAnswer, gather};
 use concur_core::clock::Clock;
-use concur_core::experiment::{Op, Plan, Task};
+use concur_core::experiment::{Plan, Task};
 use concur_core::report::RunOutcome;
 use concur_core::trace::{Event, EventKind, Lane, Trace};
 use concur_core::worker::WorkerCtx;
@@ -26,9 +26,11 @@ async fn coroutine(
     if admitted > queued {
         ctx.record(EventKind::QueueWait, queued, admitted, Some(task.idx));
     }
-    let outcome = match &task.op {
-        Op::CpuSqrt { n } => Ok(TaskAnswer::Sum(ctx.cpu_sqrt(task.idx, *n))),
-        Op::Get { url } => {
+    // Computations run right on the loop and block it, as under asyncio.
+    let outcome = match (ctx.compute(task), task.op.url()) {
+        (Some(answer), _) => Ok(answer),
+        (None, None) => Err(format!("task {}: nothing to do", task.idx)),
+        (None, Some(url)) => {
             let sent = clock.now_ns();
             let status = fetch_status(url, simulated).await;
             ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));

@@ -23,11 +23,18 @@ pub const RUNNER_PID: u32 = 1;
 
 type Worked = (Vec<(u32, Result<TaskAnswer, String>)>, Vec<Event>);
 
-fn work(lane: u32, plan: &Plan, next: &AtomicUsize, gil: Option<&Gil>, io: &XhrIo) -> Worked {
+fn work(
+    lane: u32,
+    workers: u32,
+    plan: &Plan,
+    next: &AtomicUsize,
+    gil: Option<&Gil>,
+    io: &XhrIo,
+) -> Worked {
     let clock = BrowserClock;
     let mut ctx = WorkerCtx::new(lane, &clock, gil);
     ctx.start();
-    let outcomes = ctx.drain_queue(&plan.tasks, next, io);
+    let outcomes = ctx.run_share(plan, lane, workers, next, io);
     (outcomes, ctx.finish())
 }
 
@@ -53,7 +60,7 @@ fn outcome(start_ns: u64, plan: &Plan, lanes: Vec<Lane>, worked: Vec<Worked>) ->
 /// Every task on the runner's thread, one after another.
 pub fn run_sequential(plan: &Plan, io: &XhrIo) -> RunOutcome {
     let start = BrowserClock.now_ns();
-    let worked = work(0, plan, &AtomicUsize::new(0), None, io);
+    let worked = work(0, 1, plan, &AtomicUsize::new(0), None, io);
     let lanes = vec![Lane {
         id: 0,
         name: "runner thread".into(),
@@ -77,7 +84,7 @@ pub fn run_threads(
     rayon::scope(|scope| {
         for (lane, slot) in slots.iter_mut().enumerate() {
             let (next, gil) = (&next, gil.as_ref());
-            scope.spawn(move |_| *slot = Some(work(lane as u32, plan, next, gil, io)));
+            scope.spawn(move |_| *slot = Some(work(lane as u32, workers, plan, next, gil, io)));
         }
     });
     let lanes = (0..workers)

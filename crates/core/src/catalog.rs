@@ -1,0 +1,238 @@
+//! The experiment catalog: the tutorial's workloads with its parameters as
+//! defaults, in tutorial order, and how each becomes a list of operations.
+
+use crate::experiment::{Bound, Dispatch, Experiment, Op};
+use crate::params::Params;
+use crate::workload::random_batch;
+
+/// The tutorial's defaults shared by most experiments.
+const fn defaults(
+    tasks: u32,
+    workers: u32,
+    n: u64,
+    delay_ms: u64,
+    runs: u32,
+    warmup: u32,
+) -> Params {
+    Params {
+        tasks,
+        workers,
+        n,
+        delay_ms,
+        gil_switch_ms: 5.0,
+        runs,
+        warmup,
+        target: None,
+    }
+}
+
+/// Where a GET goes: `--target` as given, or a path on the built-in server.
+fn url(params: &Params, server_base: &str, path: &str) -> String {
+    match &params.target {
+        Some(target) => target.clone(),
+        None => format!("{server_base}{path}"),
+    }
+}
+
+fn delayed_gets(params: &Params, server_base: &str) -> (Vec<Op>, Dispatch) {
+    let url = url(params, server_base, &format!("/delay/{}", params.delay_ms));
+    let ops = (0..params.tasks)
+        .map(|_| Op::Get { url: url.clone() })
+        .collect();
+    (ops, Dispatch::Queue)
+}
+
+/// Every fifth request waits `delay_ms`, the rest answer at once: the
+/// tutorial's 10 slow and 40 fast requests, or its (4 up + 1 slow) x 10 URLs.
+fn mixed_gets(params: &Params, server_base: &str) -> Vec<Op> {
+    (0..params.tasks)
+        .map(|idx| {
+            let path = if idx % 5 == 4 {
+                format!("/delay/{}", params.delay_ms)
+            } else {
+                "/status/200".to_string()
+            };
+            Op::Get {
+                url: url(params, server_base, &path),
+            }
+        })
+        .collect()
+}
+
+/// Every experiment, in tutorial order.
+pub fn catalog() -> Vec<Experiment> {
+    vec![
+        Experiment {
+            id: "quick-io",
+            title: "Quick side-by-side: five slow requests",
+            bound: Bound::Io,
+            summary: "GET an endpoint that answers after a delay, once per task",
+            claim: "threads and async overlap the waits (about 1 s instead of 5 s); processes also do, after paying to start",
+            defaults: defaults(5, 5, 1, 1000, 3, 1),
+            defaults_note: "the tutorial's parameters: 5 requests of 1 s, 5 workers",
+            n_means: None,
+            planner: delayed_gets,
+        },
+        Experiment {
+            id: "scraper",
+            title: "Threading for I/O: a scraper with a worker pool",
+            bound: Bound::Io,
+            summary: "a fixed pool of workers takes URLs from a queue and fetches pages that answer after a delay",
+            claim: "5 workers fetch 5 slow pages in about the time of one (2.15 s against about 10 s one by one)",
+            defaults: defaults(5, 5, 1, 2000, 1, 0),
+            defaults_note: "the tutorial's parameters: 5 URLs that answer after 2 s, 5 workers; one run, since one after another takes 10 s",
+            n_means: None,
+            planner: delayed_gets,
+        },
+        Experiment {
+            id: "cpu-sqrt",
+            title: "CPU-bound: sum of square roots",
+            bound: Bound::Cpu,
+            summary: "sum sqrt(i) for i in 0..n, once per task",
+            claim: "threads are no faster than one thread under the GIL (even slower); a process pool is about cores-times faster",
+            defaults: defaults(4, 4, 100_000_000, 0, 3, 1),
+            defaults_note: "the tutorial's n (100,000,000 per task, 4 tasks, 4 workers): Python needs about 2 s per task, compiled Rust about 0.1 s, so a whole default run takes seconds",
+            n_means: Some("iterations per task"),
+            planner: |params, _| {
+                (
+                    (0..params.tasks)
+                        .map(|_| Op::CpuSqrt { n: params.n })
+                        .collect(),
+                    Dispatch::Queue,
+                )
+            },
+        },
+        Experiment {
+            id: "data-batches",
+            title: "Multiprocessing for CPU: batch processing",
+            bound: Bound::Cpu,
+            summary: "keep the values over 50 in batches of random integers from 0 to 100; count, sum and average them",
+            claim: "a process pool is several times faster (3.3x on 4 cores); shipping each batch to a process costs serialization both ways",
+            defaults: defaults(8, 4, 1_000_000, 0, 3, 1),
+            defaults_note: "the tutorial's 8 batches of 1,000,000 values; it used a pool of cpu_count workers (4 there): set --workers to your core count",
+            n_means: Some("values per batch"),
+            planner: |params, _| {
+                let ops = (0..params.tasks)
+                    .map(|idx| Op::Batch {
+                        values: random_batch(u64::from(idx), params.n as usize),
+                    })
+                    .collect();
+                (ops, Dispatch::Queue)
+            },
+        },
+        Experiment {
+            id: "async-requests",
+            title: "Asyncio for many connections: requests with a limit",
+            bound: Bound::Io,
+            summary: "50 requests, every fifth answering after a delay, the rest at once, at most --workers in flight",
+            claim: "with a limit of 50 the whole batch takes about as long as one slow request (3.45 s, 14.5 requests/s against a distant service)",
+            defaults: defaults(50, 50, 1, 1000, 1, 0),
+            defaults_note: "the tutorial's 10 requests of 1 s and 40 immediate ones with a connection limit of 50",
+            n_means: None,
+            planner: |params, base| (mixed_gets(params, base), Dispatch::Queue),
+        },
+        Experiment {
+            id: "health-check",
+            title: "Real life: a URL health checker",
+            bound: Bound::Io,
+            summary: "check 50 URLs, four healthy and one slow in every five; threads get fixed slices of the list",
+            claim: "against a distant service: threads 15.32 s, processes 18.45 s, async 12.15 s; on loopback each design nears its ideal (threads: 2 slow URLs per worker, about 2 s)",
+            defaults: defaults(50, 5, 1, 1000, 1, 0),
+            defaults_note: "the tutorial's (4 healthy + 1 slow) x 10 URLs and 5 thread workers; it used a pool of 4 processes and an async limit of 50, here all follow --workers",
+            n_means: None,
+            planner: |params, base| (mixed_gets(params, base), Dispatch::Slices),
+        },
+    ]
+}
+
+/// Finds an experiment by id.
+pub fn find(id: &str) -> Option<Experiment> {
+    catalog().into_iter().find(|experiment| experiment.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::Task;
+
+    #[test]
+    fn plans_follow_the_params() {
+        let quick = find("quick-io").unwrap();
+        let plan = quick.plan(&quick.defaults, "http://127.0.0.1:9");
+        assert_eq!(plan.tasks.len(), 5);
+        assert_eq!(
+            plan.tasks[4].op,
+            Op::Get {
+                url: "http://127.0.0.1:9/delay/1000".into()
+            }
+        );
+        let mut params = quick.defaults.clone();
+        params.target = Some("http://example.org/x".into());
+        assert_eq!(
+            quick.plan(&params, "unused").tasks[0].op,
+            Op::Get {
+                url: "http://example.org/x".into()
+            }
+        );
+        let cpu = find("cpu-sqrt").unwrap();
+        assert_eq!(
+            cpu.plan(&cpu.defaults, "").tasks[3],
+            Task {
+                idx: 3,
+                op: Op::CpuSqrt { n: 100_000_000 }
+            }
+        );
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn mixed_plans_have_one_slow_request_in_five() {
+        let health = find("health-check").unwrap();
+        let plan = health.plan(&health.defaults, "http://h");
+        let slow = plan
+            .tasks
+            .iter()
+            .filter(|t| t.op.url().unwrap().contains("/delay/"))
+            .count();
+        assert_eq!((plan.tasks.len(), slow), (50, 10));
+        assert_eq!(plan.dispatch, Dispatch::Slices);
+        // Each of 5 thread workers owns two slow URLs, as in the tutorial.
+        let slow_in_first = plan
+            .slice(0, 5)
+            .iter()
+            .filter(|t| t.op.url().unwrap().contains("/delay/"))
+            .count();
+        assert_eq!(slow_in_first, 2);
+    }
+
+    #[test]
+    fn batches_are_seeded_and_differ_per_task() {
+        let batches = find("data-batches").unwrap();
+        let mut params = batches.defaults.clone();
+        params.n = 1000;
+        let first = batches.plan(&params, "");
+        assert_eq!(first, batches.plan(&params, ""));
+        let Op::Batch { values } = &first.tasks[0].op else {
+            panic!("a batch")
+        };
+        assert_eq!(values.len(), 1000);
+        assert!(values.iter().all(|v| *v <= 100));
+        assert_ne!(first.tasks[0].op, first.tasks[1].op);
+    }
+
+    #[test]
+    fn ids_are_unique_and_in_tutorial_order() {
+        let ids: Vec<&str> = catalog().iter().map(|e| e.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "quick-io",
+                "scraper",
+                "cpu-sqrt",
+                "data-batches",
+                "async-requests",
+                "health-check"
+            ]
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! Every experiment of the catalog under every model, with small
+//! parameters: the right answer everywhere, and the shape each design must
+//! have (fixed slices for the health checker's threads, serialization for
+//! processes shipping data batches).
+
+use crate::support::{TempDir, run_concur};
+use crate::traces::{read_trace, trace_slices};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+const MODELS: [&str; 5] = [
+    "sequential",
+    "threads-gil",
+    "threads-free",
+    "processes",
+    "async",
+];
+
+/// Runs an experiment with `--json` and checks every model's answer.
+fn run_all_models(experiment: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "run", experiment, "--runs", "1", "--warmup", "0", "--json", "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let finished = run_concur(&args);
+    finished.assert_exit_code(0);
+    let report = finished.stdout_json();
+    let results = report["results"].as_array().expect("results");
+    let models: Vec<&str> = results
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, MODELS, "{experiment}");
+    let answers: BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["answer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        1,
+        "{experiment}: every model computes the same answer: {answers:?}"
+    );
+    for result in results {
+        assert_eq!(
+            result["answer_ok"], true,
+            "{experiment} {}: {}",
+            result["model"], result["problems"]
+        );
+    }
+    report
+}
+
+#[test]
+fn io_experiments_answer_under_every_model() {
+    for experiment in ["scraper", "async-requests"] {
+        let report = run_all_models(
+            experiment,
+            &["--delay-ms", "50", "--tasks", "10", "--workers", "5"],
+        );
+        assert_eq!(
+            report["results"][0]["answer"], "10 × HTTP 200",
+            "{experiment}"
+        );
+    }
+}
+
+#[test]
+fn data_batches_answer_under_every_model_and_processes_pay_to_ship_them() {
+    let dir = TempDir::new("batches");
+    let trace_path = dir.join("trace.json");
+    let trace_arg = trace_path.to_str().unwrap();
+    let report = run_all_models(
+        "data-batches",
+        &[
+            "--n",
+            "200000",
+            "--tasks",
+            "4",
+            "--workers",
+            "2",
+            "--trace",
+            trace_arg,
+        ],
+    );
+    assert!(
+        report["results"][0]["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("4 batches, kept ")
+    );
+    let processes = &report["results"][3];
+    assert!(processes["time"]["serialize_s"].as_f64().unwrap() > 0.0);
+    // Four serialize slices per batch: the parent encodes it, the worker
+    // decodes it, encodes the answer, and the parent decodes that.
+    let serialize = trace_slices(&read_trace(&trace_path))
+        .into_iter()
+        .filter(|s| s.model == "processes" && s.name == "serialize")
+        .count();
+    assert_eq!(serialize, 4 * 4);
+}
+
+#[test]
+fn health_check_threads_each_own_a_fixed_slice() {
+    let dir = TempDir::new("health");
+    let trace_path = dir.join("trace.json");
+    let report = run_all_models(
+        "health-check",
+        &[
+            "--delay-ms",
+            "50",
+            "--tasks",
+            "20",
+            "--workers",
+            "4",
+            "--trace",
+            trace_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(report["results"][0]["answer"], "20 × HTTP 200");
+    let trace = read_trace(&trace_path);
+    let mut tasks_by_track: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for event in trace["traceEvents"].as_array().unwrap() {
+        if event["ph"] == "X"
+            && event["name"] == "io-wait"
+            && event["args"]["model"] == "threads-free"
+        {
+            tasks_by_track
+                .entry(event["tid"].as_u64().unwrap())
+                .or_default()
+                .insert(event["args"]["task"].as_u64().unwrap());
+        }
+    }
+    let slices: Vec<Vec<u64>> = tasks_by_track
+        .into_values()
+        .map(|tasks| tasks.into_iter().collect())
+        .collect();
+    let expected: Vec<Vec<u64>> = (0..4).map(|w| (w * 5..w * 5 + 5).collect()).collect();
+    assert_eq!(slices, expected, "worker w checks URLs 5w..5w+5, in order");
+}
+
+#[test]
+fn list_shows_every_experiment() {
+    let finished = run_concur(&["list"]);
+    finished.assert_exit_code(0);
+    for id in [
+        "quick-io",
+        "scraper",
+        "cpu-sqrt",
+        "data-batches",
+        "async-requests",
+        "health-check",
+    ] {
+        assert!(finished.stdout.contains(id), "concur list names {id}");
+    }
+}
