@@ -29,6 +29,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Measure the speed targets and print them as ratios
     Bench(BenchArgs),
+    /// Which model suits your program? The tutorial's decision flow
+    Advise(AdviseArgs),
     /// The worker process of the processes model (started by `run`)
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -92,6 +94,19 @@ pub struct ServeArgs {
     /// Also serve the files in DIR (the built playground, with index.html)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// Is the work CPU-bound (computing rather than waiting)? yes or no
+    #[arg(long, value_name = "YES|NO")]
+    pub cpu_bound: Option<String>,
+    /// How many I/O operations are in flight at once
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub concurrent: Option<String>,
+    /// Do async libraries exist, and can the code become async? yes or no
+    #[arg(long, value_name = "YES|NO")]
+    pub async_ok: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 //! close their port, scoped threads join, worker processes are reaped (and
 //! killed on Ctrl-C, or by the kernel if the runner dies).
 
+pub mod advise;
 pub mod bench;
 pub mod children;
 pub mod cli;
@@ -93,6 +94,7 @@ pub fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args),
         Command::Bench(args) => bench::bench(args.quiet),
+        Command::Advise(args) => advise::run(args),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
     };
     match outcome {

@@ -17,6 +17,7 @@
 //! assert_eq!(cpu_sqrt_bare(5), 0.0 + 1.0 + 2f64.sqrt() + 3f64.sqrt() + 2.0);
 //! ```
 
+pub mod advise;
 pub mod answer;
 pub mod catalog;
 pub mod clock;

@@ -5,6 +5,7 @@
 //! outlives a command (a killed worker, Ctrl-C, a normal run). They never
 //! assert wall-clock times, only ratios within one run.
 
+mod advise;
 mod bad_input;
 mod catalog;
 mod children;

@@ -4,8 +4,8 @@
 pub mod state;
 
 use crate::components::{
-    bars::Bars, compare::Compare, controls::Controls, results::Results, ticker::Ticker,
-    timeline::Timeline,
+    advisor::Advisor, bars::Bars, compare::Compare, controls::Controls, results::Results,
+    ticker::Ticker, timeline::Timeline,
 };
 use crate::hooks::{use_io::use_io, use_runner::use_runner};
 use crate::js::{cross_origin_isolated, logical_cores};
@@ -146,6 +146,7 @@ pub fn App() -> Html {
                 if let Some(error) = &state.error { <p class="error" id="run-error">{ error }</p> }
             </div>
             <div class="result-slot">{ for results }</div>
+            <Advisor dispatch={state.dispatcher()} />
             <Compare browser={state.result.as_ref().map(|r| r.0.clone())} native={state.imported.clone()} {on_import} />
         </main>
     }

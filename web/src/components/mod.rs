@@ -1,5 +1,6 @@
 //! The page's pieces, one component per file.
 
+pub mod advisor;
 pub mod bars;
 pub mod compare;
 pub mod controls;
