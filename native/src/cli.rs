@@ -31,6 +31,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Which model suits your program? The tutorial's decision flow
     Advise(AdviseArgs),
+    /// Run every experiment and check the tutorial's claims on this machine
+    Tour(TourArgs),
     /// The worker process of the processes model (started by `run`)
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -79,6 +81,19 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// No progress bar and no notes on stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Start from the quick preset (short waits, little computing, one run)
+    #[arg(long)]
+    pub quick: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// Use every experiment's quick preset (about a minute in all)
+    #[arg(long)]
+    pub quick: bool,
+    /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
 }

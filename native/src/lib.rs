@@ -22,6 +22,7 @@ pub mod options;
 pub mod progress;
 pub mod run;
 pub mod server;
+pub mod tour;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -95,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Bench(args) => bench::bench(args.quiet),
         Command::Advise(args) => advise::run(args),
+        Command::Tour(args) => tour::run(args),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
     };
     match outcome {

@@ -76,7 +76,12 @@ impl RunArgs {
                 ids.join(", ")
             ))
         })?;
-        let d = &experiment.defaults;
+        let base = if self.quick {
+            experiment.quick()
+        } else {
+            experiment.defaults.clone()
+        };
+        let d = &base;
         match experiment.bound {
             Bound::Cpu => {
                 if self.delay_ms.is_some() {

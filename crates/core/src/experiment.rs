@@ -116,6 +116,20 @@ impl Experiment {
         }
     }
 
+    /// The `quick` preset: the same shape at a tenth of the waits and a
+    /// twentieth of the computing, one run, no warm-up; small enough for
+    /// CI and a phone.
+    pub fn quick(&self) -> Params {
+        let mut params = self.defaults.clone();
+        params.runs = 1;
+        params.warmup = 0;
+        match self.bound {
+            Bound::Io => params.delay_ms = (params.delay_ms / 10).max(50),
+            Bound::Cpu => params.n = (params.n / 20).max(1000),
+        }
+        params
+    }
+
     /// True when the experiment performs I/O (and so needs a server).
     pub fn needs_io(&self) -> bool {
         self.bound == Bound::Io
@@ -222,6 +236,18 @@ mod tests {
             cpu.check(&batch, &TaskAnswer::Stats { kept: 3, sum: 201 })
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_quick_preset_shrinks_waits_and_work_only() {
+        let cpu = find("cpu-sqrt").unwrap();
+        let quick = cpu.quick();
+        assert_eq!(
+            (quick.n, quick.tasks, quick.runs, quick.warmup),
+            (5_000_000, 4, 1, 0)
+        );
+        let io = find("scraper").unwrap().quick();
+        assert_eq!((io.delay_ms, io.tasks, io.workers), (200, 5, 5));
     }
 
     #[test]

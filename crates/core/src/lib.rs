@@ -20,6 +20,7 @@
 pub mod advise;
 pub mod answer;
 pub mod catalog;
+pub mod claims;
 pub mod clock;
 pub mod experiment;
 pub mod explain;

@@ -6,6 +6,7 @@
 //! serde JSON with a schema version, so a page can import a native one.
 
 use crate::answer::{RunAnswer, same_answers, summarize as summarize_answers};
+use crate::claims::{ClaimCheck, check_claims};
 use crate::experiment::{Experiment, Plan};
 use crate::explain::explain;
 use crate::model::{GilMode, Model};
@@ -100,6 +101,8 @@ pub struct Report {
     pub machine: Machine,
     pub results: Vec<ModelResult>,
     pub explanation: String,
+    /// The tutorial's claims for this experiment, checked against this run.
+    pub claims: Vec<ClaimCheck>,
     pub warnings: Vec<String>,
 }
 
@@ -219,6 +222,14 @@ impl Report {
             })
             .collect();
         let explanation = explain(experiment, params, &results, machine.logical_cores);
+        let claims = check_claims(
+            experiment.id,
+            &results,
+            params.delay_ms,
+            params.workers,
+            params.tasks,
+            machine.logical_cores,
+        );
         Report {
             schema_version: SCHEMA_VERSION,
             tool: tool.to_string(),
@@ -227,6 +238,7 @@ impl Report {
             machine,
             results,
             explanation,
+            claims,
             warnings,
         }
     }

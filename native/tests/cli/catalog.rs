@@ -153,3 +153,31 @@ fn list_shows_every_experiment() {
         assert!(finished.stdout.contains(id), "concur list names {id}");
     }
 }
+
+#[test]
+fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
+    let finished = run_concur(&["tour", "--quick", "--quiet"]);
+    finished.assert_exit_code(0);
+    for id in [
+        "quick-io",
+        "scraper",
+        "cpu-sqrt",
+        "data-batches",
+        "async-requests",
+        "health-check",
+    ] {
+        assert!(
+            finished.stdout.contains(&format!("({id})")),
+            "the tour shows {id}"
+        );
+    }
+    assert!(
+        finished
+            .stdout
+            .contains("of the tutorial's claims hold on this machine")
+    );
+    assert!(
+        finished.stdout.contains("8.45 s"),
+        "the tutorial's numbers stand beside the measured ones"
+    );
+}

@@ -39,6 +39,23 @@ pub fn Results(props: &ResultsProps) -> Html {
             <ul class="problems">{ for problems.map(|p| html! { <li>{ p }</li> }) }</ul>
             { for report.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
             <p class="why"><strong>{ "What just happened: " }</strong>{ &report.explanation }</p>
+            if !report.claims.is_empty() {
+                <ul class="claims">
+                    { for report.claims.iter().map(|claim| {
+                        let (class, verdict) = match claim.holds {
+                            Some(true) => ("holds", "holds here"),
+                            Some(false) => ("fails", "does not hold here"),
+                            None => ("untested", "not tested"),
+                        };
+                        html! {
+                            <li class={class}>
+                                <strong>{ format!("The tutorial says {}: {verdict}. ", claim.claim) }</strong>
+                                { format!("Tutorial: {}; this run: {}.", claim.tutorial, claim.measured) }
+                            </li>
+                        }
+                    }) }
+                </ul>
+            }
         </section>
     }
 }

@@ -2,7 +2,8 @@
 
 use crate::report::{ModelResult, Report};
 
-fn duration(seconds: f64) -> String {
+/// Seconds for people: "12.3 s", "1.23 s" or "45.6 ms".
+pub fn duration(seconds: f64) -> String {
     if seconds >= 10.0 {
         format!("{seconds:.1} s")
     } else if seconds >= 1.0 {
@@ -82,5 +83,19 @@ pub fn render(report: &Report) -> String {
         out.push_str(&format!("warning: {warning}\n"));
     }
     out.push_str(&format!("\nWhy: {}\n", report.explanation));
+    if !report.claims.is_empty() {
+        out.push_str("\nThe tutorial's claims on this machine:\n");
+        for claim in &report.claims {
+            let verdict = match claim.holds {
+                Some(true) => "holds",
+                Some(false) => "DOES NOT HOLD",
+                None => "untested",
+            };
+            out.push_str(&format!(
+                "  {verdict:<13} {} (tutorial: {}; here: {})\n",
+                claim.claim, claim.tutorial, claim.measured
+            ));
+        }
+    }
     out
 }

@@ -1,0 +1,270 @@
+//! The tutorial's claims, checked against what a run measured.
+//!
+//! Each experiment carries the claims its section makes; after a run every
+//! claim is marked as holding, not holding, or untestable (a model it needs
+//! did not run). The tutorial's own numbers come from a distant test
+//! service on a 4-core machine, so claims are checked as shapes (who wins,
+//! roughly by how much), never as absolute times.
+
+use crate::model::Model;
+use crate::report::ModelResult;
+use serde::{Deserialize, Serialize};
+
+/// One claim and what this run says about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClaimCheck {
+    pub claim: String,
+    /// What the tutorial measured, for comparison.
+    pub tutorial: String,
+    /// What this run measured.
+    pub measured: String,
+    /// None when a model the claim needs did not run correctly.
+    pub holds: Option<bool>,
+}
+
+/// The tutorial's reported wall times for an experiment (its machine, its service).
+pub fn tutorial_seconds(experiment: &str) -> Vec<(Model, f64)> {
+    match experiment {
+        "quick-io" => vec![
+            (Model::Sequential, 5.0),
+            (Model::ThreadsGil, 1.05),
+            (Model::Processes, 2.35),
+            (Model::Async, 1.02),
+        ],
+        "scraper" => vec![(Model::Sequential, 10.0), (Model::ThreadsGil, 2.15)],
+        "cpu-sqrt" => vec![
+            (Model::Sequential, 8.45),
+            (Model::ThreadsGil, 10.32),
+            (Model::Processes, 2.35),
+        ],
+        "data-batches" => vec![(Model::Sequential, 3.82), (Model::Processes, 1.15)],
+        "async-requests" => vec![(Model::Async, 3.45)],
+        "health-check" => vec![
+            (Model::ThreadsGil, 15.32),
+            (Model::Processes, 18.45),
+            (Model::Async, 12.15),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+struct Ctx<'a> {
+    results: &'a [ModelResult],
+    delay_s: f64,
+    parallel: f64,
+}
+
+impl Ctx<'_> {
+    fn result(&self, model: Model) -> Option<&ModelResult> {
+        self.results
+            .iter()
+            .find(|r| r.model == model && r.answer_ok)
+    }
+
+    fn median(&self, model: Model) -> Option<f64> {
+        self.result(model).map(|r| r.wall_s.median)
+    }
+
+    fn speedup(&self, model: Model) -> Option<f64> {
+        self.result(model).and_then(|r| r.speedup)
+    }
+}
+
+fn check(claim: &str, tutorial: &str, measured: Option<(String, bool)>) -> ClaimCheck {
+    let (measured, holds) = match measured {
+        Some((text, holds)) => (text, Some(holds)),
+        None => ("not measured (a model it needs did not run)".into(), None),
+    };
+    ClaimCheck {
+        claim: claim.into(),
+        tutorial: tutorial.into(),
+        measured,
+        holds,
+    }
+}
+
+/// "about one delay": within 1.5 delays (plus 50 ms for start-up on short delays).
+fn about_one_delay(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
+    let measured = ctx.median(model).map(|wall| {
+        (
+            format!(
+                "{} took {wall:.2} s for a {:.2} s delay",
+                model.name(),
+                ctx.delay_s
+            ),
+            wall <= 1.5 * ctx.delay_s + 0.05,
+        )
+    });
+    check(claim, tutorial, measured)
+}
+
+fn speedup_at_least(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
+    let wanted = 0.7 * ctx.parallel;
+    let measured = ctx.speedup(model).map(|s| {
+        (
+            format!("{} {s:.2}x on {} usable cores", model.name(), ctx.parallel),
+            s >= wanted,
+        )
+    });
+    check(claim, tutorial, measured)
+}
+
+/// Checks an experiment's claims; `cores` is the machine's logical cores.
+pub fn check_claims(
+    experiment: &str,
+    results: &[ModelResult],
+    delay_ms: u64,
+    workers: u32,
+    tasks: u32,
+    cores: u32,
+) -> Vec<ClaimCheck> {
+    let ctx = Ctx {
+        results,
+        delay_s: delay_ms as f64 / 1000.0,
+        parallel: f64::from(workers.min(tasks).min(cores).max(1)),
+    };
+    match experiment {
+        "quick-io" => vec![
+            about_one_delay(
+                &ctx,
+                Model::ThreadsGil,
+                "threads overlap the waits: about one delay in all",
+                "1.05 s for 5 requests of 1 s",
+            ),
+            about_one_delay(
+                &ctx,
+                Model::Async,
+                "async overlaps the waits: about one delay in all",
+                "1.02 s",
+            ),
+            about_one_delay(
+                &ctx,
+                Model::Processes,
+                "processes overlap the waits too, after paying to start",
+                "2.35 s (start-up heavy)",
+            ),
+        ],
+        "scraper" => vec![about_one_delay(
+            &ctx,
+            Model::ThreadsGil,
+            "a pool of 5 threads fetches 5 slow pages in about the time of one",
+            "2.15 s for 5 pages of 2 s",
+        )],
+        "cpu-sqrt" => vec![
+            check(
+                "threads under the GIL are no faster than sequential code",
+                "1.22x slower (10.32 s against 8.45 s)",
+                ctx.speedup(Model::ThreadsGil)
+                    .map(|s| (format!("threads-gil {s:.2}x"), s <= 1.1)),
+            ),
+            speedup_at_least(
+                &ctx,
+                Model::Processes,
+                "a process pool is about cores-times faster",
+                "3.6x on 4 cores",
+            ),
+        ],
+        "data-batches" => vec![speedup_at_least(
+            &ctx,
+            Model::Processes,
+            "a process pool is several times faster",
+            "3.3x on 4 cores",
+        )],
+        "async-requests" => vec![about_one_delay(
+            &ctx,
+            Model::Async,
+            "with a limit of 50 the batch takes about one slow request",
+            "3.45 s, 14.5 requests/s, against a distant service",
+        )],
+        "health-check" => vec![check(
+            "async is the fastest design",
+            "async 12.15 s, threads 15.32 s, processes 18.45 s",
+            match (
+                ctx.median(Model::Async),
+                ctx.median(Model::ThreadsGil),
+                ctx.median(Model::Processes),
+            ) {
+                (Some(a), Some(t), Some(p)) => Some((
+                    format!("async {a:.2} s, threads {t:.2} s, processes {p:.2} s"),
+                    a <= t.min(p) * 1.05,
+                )),
+                _ => None,
+            },
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Summary;
+
+    fn result(model: Model, median: f64, speedup: f64) -> ModelResult {
+        ModelResult {
+            model,
+            workers: 2,
+            gil: model.gil(),
+            gil_switch_ms: None,
+            wall_s: Summary {
+                median,
+                min: median,
+                max: median,
+                mean: median,
+                stddev: None,
+            },
+            speedup: Some(speedup),
+            cpu_util: None,
+            answer: "ok".into(),
+            answer_ok: true,
+            problems: vec![],
+            outlier_runs: vec![],
+            time: Default::default(),
+        }
+    }
+
+    #[test]
+    fn cpu_claims_hold_or_fail_by_shape() {
+        let good = [
+            result(Model::Sequential, 1.0, 1.0),
+            result(Model::ThreadsGil, 1.0, 1.0),
+            result(Model::Processes, 0.52, 1.92),
+        ];
+        let checks = check_claims("cpu-sqrt", &good, 0, 4, 4, 2);
+        assert_eq!(
+            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            [Some(true), Some(true)]
+        );
+        let slow = [
+            result(Model::Sequential, 1.0, 1.0),
+            result(Model::Processes, 5.0, 0.2),
+        ];
+        let checks = check_claims("data-batches", &slow, 0, 4, 8, 2);
+        assert_eq!(checks[0].holds, Some(false));
+        assert!(checks[0].measured.contains("0.20x"));
+        let missing = check_claims(
+            "cpu-sqrt",
+            &[result(Model::Sequential, 1.0, 1.0)],
+            0,
+            4,
+            4,
+            2,
+        );
+        assert!(missing.iter().all(|c| c.holds.is_none()));
+    }
+
+    #[test]
+    fn io_claims_compare_with_the_delay() {
+        let results = [
+            result(Model::ThreadsGil, 1.02, 4.9),
+            result(Model::Async, 1.01, 4.95),
+            result(Model::Processes, 1.9, 2.6),
+        ];
+        let checks = check_claims("quick-io", &results, 1000, 5, 5, 2);
+        assert_eq!(
+            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            [Some(true), Some(true), Some(false)]
+        );
+        assert!(tutorial_seconds("cpu-sqrt").contains(&(Model::Sequential, 8.45)));
+    }
+}
