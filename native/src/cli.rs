@@ -33,6 +33,11 @@ pub enum Command {
     Advise(AdviseArgs),
     /// Run every experiment and check the tutorial's claims on this machine
     Tour(TourArgs),
+    /// Read the course: list the lessons, or print one (by id or number)
+    Lesson {
+        /// A lesson id (`gil`) or section number (`2`)
+        lesson: Option<String>,
+    },
     /// The worker process of the processes model (started by `run`)
     #[command(name = "__worker", hide = true)]
     Worker {

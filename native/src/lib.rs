@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod exec;
 pub mod http;
+pub mod lesson;
 pub mod list;
 pub mod machine;
 pub mod options;
@@ -97,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(args.quiet),
         Command::Advise(args) => advise::run(args),
         Command::Tour(args) => tour::run(args),
+        Command::Lesson { lesson } => lesson::run(lesson),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
     };
     match outcome {

@@ -92,7 +92,7 @@ impl RunArgs {
                 }
             }
             Bound::Io => {
-                if self.n.is_some() {
+                if self.n.is_some() && experiment.n_means.is_none() {
                     return Err(not_for(
                         "n",
                         &experiment,

@@ -9,6 +9,7 @@ test('the advisor follows the decision flow', async (t) => {
   const { page, errors, close } = await browser();
   t.after(async () => { await close(); await server.stop(); });
   await open(page, server.url);
+  await page.click('.stepper .step[data-lesson="decision-flow"]');
   const advice = () => page.textContent('#advice strong');
   assert.equal(await advice(), 'Use threads (threading).');
   await page.check('#advise-cpu');

@@ -81,6 +81,7 @@ test('knobs are validated as they are typed, and imports are checked', async (t)
   const { page, close } = await browser();
   t.after(async () => { await close(); await server.stop(); });
   await open(page, server.url);
+  await page.check('#predict input[type=radio] >> nth=0');
   await page.fill('#knob-workers', '0');
   assert.match(await page.textContent('.knob.invalid .field-error'), /from 1 to 8/);
   assert.equal(await page.isDisabled('#run'), true);

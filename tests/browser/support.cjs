@@ -82,10 +82,14 @@ async function browser() {
   return { page, errors, close };
 }
 
-/** Opens the page and waits until Run can be pressed. */
+/** Opens the page and waits until the runner is ready and the I/O mode known. */
 async function open(page, url) {
   await page.goto(`${url}/`);
-  await page.waitForSelector('#run:not([disabled])', { timeout: 60000 });
+  await ready(page);
+}
+
+function ready(page) {
+  return page.waitForSelector('.controls[data-ready="true"]', { timeout: 60000 });
 }
 
 /** Picks an experiment and sets knobs by their input ids. */
@@ -96,6 +100,8 @@ async function setUp(page, experiment, knobs) {
 
 /** Presses Run and waits for the result table. */
 async function run(page, whileRunning) {
+  // A lesson asks for a prediction before Run: answer with the first choice.
+  if (await page.$('#predict.pending')) await page.check('#predict input[type=radio] >> nth=0');
   const before = Number(await page.getAttribute('main', 'data-completed'));
   await page.click('#run');
   if (whileRunning) await whileRunning();
@@ -118,4 +124,4 @@ function shot(page, name) {
   return page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-module.exports = { bin, dist, concurServe, staticServe, browser, open, setUp, run, shot, medianSeconds };
+module.exports = { bin, dist, concurServe, staticServe, browser, open, ready, setUp, run, shot, medianSeconds };

@@ -15,6 +15,8 @@ pub enum TaskAnswer {
     Status(u16),
     /// How many values a filter kept and their sum.
     Stats { kept: u64, sum: u64 },
+    /// How many of a run of requests succeeded.
+    Requests { ok: u32, total: u32 },
 }
 
 impl TaskAnswer {
@@ -74,6 +76,9 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
                 batches += 1;
                 kept += k;
                 kept_sum += sum;
+            }
+            TaskAnswer::Requests { ok, total } => {
+                parts.push(format!("{ok} of {total} requests ok"));
             }
         }
     }

@@ -71,7 +71,29 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(5, 5, 1, 1000, 3, 1),
             defaults_note: "the tutorial's parameters: 5 requests of 1 s, 5 workers",
             n_means: None,
+            tasks_means: None,
             planner: delayed_gets,
+        },
+        Experiment {
+            id: "convoy",
+            title: "The GIL's convoy effect: short I/O beside CPU work",
+            bound: Bound::Io,
+            summary: "one worker makes many short blocking requests while another sums square roots; what does each request cost?",
+            claim: "under the GIL a thread back from I/O waits up to one switch interval (5 ms) for the lock, so short requests beside CPU work slow down several-fold; a shorter interval or a process removes it",
+            defaults: defaults(50, 2, 300_000_000, 0, 1, 0),
+            defaults_note: "50 immediate requests beside a 300,000,000-iteration sum, 2 workers; try --gil-switch-ms 0.5",
+            n_means: Some("iterations of the CPU task"),
+            tasks_means: Some("requests by the I/O worker"),
+            planner: |params, base| {
+                let ops = vec![
+                    Op::Gets {
+                        url: url(params, base, &format!("/delay/{}", params.delay_ms)),
+                        count: params.tasks,
+                    },
+                    Op::CpuSqrt { n: params.n },
+                ];
+                (ops, Dispatch::Queue)
+            },
         },
         Experiment {
             id: "scraper",
@@ -82,6 +104,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(5, 5, 1, 2000, 1, 0),
             defaults_note: "the tutorial's parameters: 5 URLs that answer after 2 s, 5 workers; one run, since one after another takes 10 s",
             n_means: None,
+            tasks_means: None,
             planner: delayed_gets,
         },
         Experiment {
@@ -93,6 +116,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(4, 4, 100_000_000, 0, 3, 1),
             defaults_note: "the tutorial's n (100,000,000 per task, 4 tasks, 4 workers): Python needs about 2 s per task, compiled Rust about 0.1 s, so a whole default run takes seconds",
             n_means: Some("iterations per task"),
+            tasks_means: None,
             planner: |params, _| {
                 (
                     (0..params.tasks)
@@ -111,6 +135,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(8, 4, 1_000_000, 0, 3, 1),
             defaults_note: "the tutorial's 8 batches of 1,000,000 values; it used a pool of cpu_count workers (4 there): set --workers to your core count",
             n_means: Some("values per batch"),
+            tasks_means: None,
             planner: |params, _| {
                 let ops = (0..params.tasks)
                     .map(|idx| Op::Batch {
@@ -129,6 +154,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(50, 50, 1, 1000, 1, 0),
             defaults_note: "the tutorial's 10 requests of 1 s and 40 immediate ones with a connection limit of 50",
             n_means: None,
+            tasks_means: None,
             planner: |params, base| (mixed_gets(params, base), Dispatch::Queue),
         },
         Experiment {
@@ -140,6 +166,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults: defaults(50, 5, 1, 1000, 1, 0),
             defaults_note: "the tutorial's (4 healthy + 1 slow) x 10 URLs and 5 thread workers; it used a pool of 4 processes and an async limit of 50, here all follow --workers",
             n_means: None,
+            tasks_means: None,
             planner: |params, base| (mixed_gets(params, base), Dispatch::Slices),
         },
     ]
@@ -227,6 +254,7 @@ mod tests {
             ids,
             [
                 "quick-io",
+                "convoy",
                 "scraper",
                 "cpu-sqrt",
                 "data-batches",

@@ -144,6 +144,35 @@ pub fn check_claims(
                 "2.35 s (start-up heavy)",
             ),
         ],
+        "convoy" => {
+            let ms = |model| ctx.result(model).and_then(|r| r.request_ms);
+            vec![
+                check(
+                    "under the GIL, short requests beside CPU work slow down several-fold",
+                    "documented for CPython's GIL since 3.2 (up to one switch interval per request)",
+                    match (ms(Model::ThreadsGil), ms(Model::ThreadsFree)) {
+                        (Some(gil), Some(free)) => Some((
+                            format!("{gil:.2} ms per request with the GIL, {free:.2} ms without"),
+                            gil >= 3.0 * free,
+                        )),
+                        _ => None,
+                    },
+                ),
+                check(
+                    "a process removes the convoy",
+                    "each process has its own GIL",
+                    match (ms(Model::Processes), ms(Model::ThreadsGil)) {
+                        (Some(process), Some(gil)) => Some((
+                            format!(
+                                "{process:.2} ms per request in a process, {gil:.2} ms beside a GIL holder"
+                            ),
+                            process * 3.0 <= gil,
+                        )),
+                        _ => None,
+                    },
+                ),
+            ]
+        }
         "scraper" => vec![about_one_delay(
             &ctx,
             Model::ThreadsGil,
@@ -219,6 +248,7 @@ mod tests {
             answer_ok: true,
             problems: vec![],
             outlier_runs: vec![],
+            request_ms: None,
             time: Default::default(),
         }
     }

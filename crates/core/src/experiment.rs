@@ -30,14 +30,34 @@ pub enum Op {
     Batch { values: Vec<u8> },
     /// One HTTP GET; the answer is the status code.
     Get { url: String },
+    /// `count` GETs one after another (the convoy's I/O thread); the
+    /// answer counts the successful ones.
+    Gets { url: String, count: u32 },
 }
 
 impl Op {
     /// The URL of an I/O operation; None for computations.
     pub fn url(&self) -> Option<&str> {
+        self.requests().map(|(url, _)| url)
+    }
+
+    /// The URL and how many GETs of it, for I/O operations.
+    pub fn requests(&self) -> Option<(&str, u32)> {
         match self {
-            Op::Get { url } => Some(url),
+            Op::Get { url } => Some((url, 1)),
+            Op::Gets { url, count } => Some((url, *count)),
             _ => None,
+        }
+    }
+
+    /// The answer of an I/O operation from the statuses its GETs returned.
+    pub fn answer_from(&self, statuses: &[u16]) -> TaskAnswer {
+        match self {
+            Op::Get { .. } => TaskAnswer::Status(statuses.first().copied().unwrap_or(0)),
+            _ => TaskAnswer::Requests {
+                ok: statuses.iter().filter(|s| (200..300).contains(*s)).count() as u32,
+                total: statuses.len() as u32,
+            },
         }
     }
 }
@@ -93,6 +113,8 @@ pub struct Experiment {
     pub defaults_note: &'static str,
     /// What `--n` means here, if anything ("iterations per task", ...).
     pub n_means: Option<&'static str>,
+    /// What `--tasks` counts, where it is not plain tasks.
+    pub tasks_means: Option<&'static str>,
     /// Builds the tasks; I/O goes to `target` if set, else to `server_base`.
     pub(crate) planner: fn(&Params, &str) -> (Vec<Op>, Dispatch),
 }
@@ -169,6 +191,16 @@ impl Experiment {
                     ))
                 }
             }
+            (Op::Gets { url, count }, TaskAnswer::Requests { ok, total }) => {
+                if ok == count && total == count {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "task {}: {ok} of {total} GETs of {url} succeeded, {count} expected",
+                        task.idx
+                    ))
+                }
+            }
             (Op::Get { url }, TaskAnswer::Status(code)) => {
                 if (200..300).contains(code) {
                     Ok(())
@@ -186,10 +218,14 @@ impl Experiment {
     /// One line of the defaults, for `concur list`.
     pub fn defaults_line(&self) -> String {
         let d = &self.defaults;
-        let size = match (self.bound, self.n_means) {
-            (Bound::Cpu, Some(_)) => format!("--n {}", group(d.n)),
-            _ => format!("--delay-ms {}", d.delay_ms),
-        };
+        let mut size = Vec::new();
+        if self.n_means.is_some() {
+            size.push(format!("--n {}", group(d.n)));
+        }
+        if self.bound == Bound::Io {
+            size.push(format!("--delay-ms {}", d.delay_ms));
+        }
+        let size = size.join(" ");
         format!(
             "--tasks {} --workers {} {size} --gil-switch-ms {} --runs {} --warmup {}",
             d.tasks, d.workers, d.gil_switch_ms, d.runs, d.warmup

@@ -38,6 +38,9 @@ pub fn explain(
     else {
         return "No model produced a correct answer, so there is nothing to compare.".to_string();
     };
+    if experiment.id == "convoy" {
+        return convoy(params, results, &wrong);
+    }
     let mut sentences = Vec::new();
     let parallel = params.workers.min(params.tasks).min(cores.max(1));
     let reason = match (experiment.bound, winner.model) {
@@ -119,6 +122,47 @@ pub fn explain(
     if experiment.bound == Bound::Cpu && cores < 2 {
         sentences.push(
             "This machine reports one core, so no model can compute in parallel here.".to_string(),
+        );
+    }
+    if !wrong.is_empty() {
+        sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
+    }
+    sentences.join(" ")
+}
+
+/// The convoy is about what each request costs, not about who wins.
+fn convoy(params: &Params, results: &[ModelResult], wrong: &[&str]) -> String {
+    let ms = |model: Model| {
+        find(results, model)
+            .filter(|r| r.answer_ok)
+            .and_then(|r| r.request_ms)
+    };
+    let mut sentences = Vec::new();
+    match (ms(Model::ThreadsGil), ms(Model::ThreadsFree)) {
+        (Some(gil), Some(free)) => sentences.push(format!(
+            "Each of the I/O worker's requests took {gil:.2} ms beside a CPU-bound thread under the GIL, against {free:.2} ms with free threads ({:.1}x): back from every request, the thread had to win the lock back from the thread summing square roots, which lets go only when asked and after the {} ms switch interval has passed; that is the convoy effect.",
+            gil / free.max(1e-9),
+            params.gil_switch_ms
+        )),
+        (Some(gil), None) => sentences.push(format!(
+            "Each request took {gil:.2} ms beside a CPU-bound thread under the GIL ({} ms switch interval); run threads-free too to see what it costs without the lock.",
+            params.gil_switch_ms
+        )),
+        _ => {}
+    }
+    if let Some(process) = ms(Model::Processes) {
+        sentences.push(format!("In a process of its own a request took {process:.2} ms: each process has its own GIL, so nobody holds it up."));
+    }
+    if let Some(asynch) = ms(Model::Async) {
+        sentences.push(format!("Async took {asynch:.2} ms per request: the sum ran on the event loop and blocked it, so the replies waited until it finished."));
+    }
+    if let Some(sequential) = ms(Model::Sequential) {
+        sentences.push(format!("One after another (sequential) a request took {sequential:.2} ms, with nothing competing."));
+    }
+    if params.gil_switch_ms >= 1.0 {
+        sentences.push(
+            "Try a shorter --gil-switch-ms (0.5, say) and watch the GIL lane's waits shrink."
+                .into(),
         );
     }
     if !wrong.is_empty() {

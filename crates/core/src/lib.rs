@@ -26,6 +26,7 @@ pub mod experiment;
 pub mod explain;
 pub mod export;
 pub mod gil;
+pub mod lessons;
 pub mod model;
 pub mod params;
 pub mod report;

@@ -87,6 +87,9 @@ pub struct ModelResult {
     pub problems: Vec<String>,
     /// Zero-based indices of runs flagged as outliers.
     pub outlier_runs: Vec<usize>,
+    /// Mean time per request in the median run: waiting for the answer plus
+    /// waiting for the GIL back (null without requests).
+    pub request_ms: Option<f64>,
     pub time: TimeBreakdown,
 }
 
@@ -115,6 +118,32 @@ fn median_run(runs: &[RunOutcome]) -> usize {
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&idx| runs[idx].wall_ns());
     order[(order.len() - 1) / 2]
+}
+
+/// Mean milliseconds per request: io-wait and gil-wait slices of I/O tasks
+/// over the number of GETs they made.
+fn request_ms(plan: &Plan, trace: &Trace) -> Option<f64> {
+    let requests: u32 = plan
+        .tasks
+        .iter()
+        .filter_map(|t| t.op.requests())
+        .map(|(_, n)| n)
+        .sum();
+    if requests == 0 {
+        return None;
+    }
+    let waited: u64 = trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::IoWait | EventKind::GilWait))
+        .filter(|e| {
+            e.task_idx
+                .and_then(|idx| plan.tasks.get(idx as usize))
+                .is_some_and(|task| task.op.requests().is_some())
+        })
+        .map(|e| e.duration_ns())
+        .sum();
+    Some(waited as f64 / 1e6 / f64::from(requests))
 }
 
 fn breakdown(trace: &Trace) -> TimeBreakdown {
@@ -217,6 +246,7 @@ impl Report {
                     answer_ok: problems.is_empty(),
                     problems,
                     outlier_runs,
+                    request_ms: request_ms(plan, &median.trace),
                     time: breakdown(&median.trace),
                 }
             })

@@ -72,7 +72,7 @@ impl<'a> WorkerCtx<'a> {
                 });
                 Some(TaskAnswer::Stats { kept, sum })
             }
-            Op::Get { .. } => None,
+            Op::Get { .. } | Op::Gets { .. } => None,
         }
     }
 
@@ -81,23 +81,26 @@ impl<'a> WorkerCtx<'a> {
         if let Some(answer) = self.compute(task) {
             return Ok(answer);
         }
-        match &task.op {
-            Op::CpuSqrt { .. } | Op::Batch { .. } => unreachable!("computed above"),
-            Op::Get { url } => {
-                if let Some(gil) = self.gil {
-                    gil.release(self.recorder.lane());
-                }
-                let sent = self.clock.now_ns();
-                let status = io.get(url);
-                let answered = self.clock.now_ns();
-                self.recorder
-                    .record(EventKind::IoWait, sent, answered, Some(task.idx));
-                self.take_gil(Some(task.idx));
-                status
-                    .map(TaskAnswer::Status)
-                    .map_err(|why| format!("task {}: GET {url}: {why}", task.idx))
+        let (url, count) = task
+            .op
+            .requests()
+            .expect("every operation computes or requests");
+        let mut statuses = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            // Blocking I/O happens without the GIL; taking it back afterwards
+            // may wait for a CPU-bound holder (the convoy effect).
+            if let Some(gil) = self.gil {
+                gil.release(self.recorder.lane());
             }
+            let sent = self.clock.now_ns();
+            let status = io.get(url);
+            let answered = self.clock.now_ns();
+            self.recorder
+                .record(EventKind::IoWait, sent, answered, Some(task.idx));
+            self.take_gil(Some(task.idx));
+            statuses.push(status.map_err(|why| format!("task {}: GET {url}: {why}", task.idx))?);
         }
+        Ok(task.op.answer_from(&statuses))
     }
 
     /// The cpu-sqrt workload, handing the GIL over when another thread asks.

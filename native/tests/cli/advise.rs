@@ -1,5 +1,6 @@
 //! `concur advise`: every branch of the tutorial's decision flow from
-//! flags, and refusals when an answer is missing or malformed.
+//! flags, and refusals when an answer is missing or malformed; and
+//! `concur lesson`, the course in the terminal.
 
 use crate::support::run_concur;
 
@@ -64,4 +65,21 @@ fn missing_or_malformed_answers_exit_2_naming_the_flag() {
             finished.stderr
         );
     }
+}
+
+#[test]
+fn lessons_list_print_and_refuse_unknown_ones() {
+    let list = run_concur(&["lesson"]);
+    list.assert_exit_code(0);
+    assert_eq!(list.stdout.lines().filter(|l| l.starts_with("  ")).count(), 9);
+    let by_number = run_concur(&["lesson", "2"]);
+    by_number.assert_exit_code(0);
+    let by_id = run_concur(&["lesson", "gil"]);
+    assert_eq!(by_number.stdout, by_id.stdout);
+    assert!(by_id.stdout.starts_with("2. "));
+    assert!(by_id.stdout.contains("The Python this lesson is about:"));
+    assert!(by_id.stdout.contains("Then see: concur run cpu-sqrt"));
+    let unknown = run_concur(&["lesson", "fibers"]);
+    unknown.assert_exit_code(2);
+    assert!(unknown.stderr.contains("unknown lesson \"fibers\""));
 }

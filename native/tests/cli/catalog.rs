@@ -65,6 +65,25 @@ fn io_experiments_answer_under_every_model() {
 }
 
 #[test]
+fn convoy_answers_under_every_model_and_measures_each_request() {
+    let report = run_all_models("convoy", &["--n", "2000000", "--tasks", "10"]);
+    assert!(
+        report["results"][0]["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("10 of 10 requests ok")
+    );
+    for result in report["results"].as_array().unwrap() {
+        assert!(
+            result["request_ms"].as_f64().unwrap() > 0.0,
+            "{}",
+            result["model"]
+        );
+    }
+    assert_eq!(report["claims"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn data_batches_answer_under_every_model_and_processes_pay_to_ship_them() {
     let dir = TempDir::new("batches");
     let trace_path = dir.join("trace.json");
@@ -144,6 +163,7 @@ fn list_shows_every_experiment() {
     finished.assert_exit_code(0);
     for id in [
         "quick-io",
+        "convoy",
         "scraper",
         "cpu-sqrt",
         "data-batches",
@@ -160,6 +180,7 @@ fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
     finished.assert_exit_code(0);
     for id in [
         "quick-io",
+        "convoy",
         "scraper",
         "cpu-sqrt",
         "data-batches",

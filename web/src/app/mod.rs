@@ -1,10 +1,11 @@
 //! The page: header, run panel, pictures and tables of the last run, and
 //! the comparison with a native report. State lives in one reducer.
 
+pub mod course;
 pub mod state;
 
 use crate::components::{
-    advisor::Advisor, bars::Bars, compare::Compare, controls::Controls, results::Results,
+    bars::Bars, compare::Compare, controls::Controls, lesson::LessonView, results::Results,
     ticker::Ticker, timeline::Timeline,
 };
 use crate::hooks::{use_io::use_io, use_runner::use_runner};
@@ -64,6 +65,76 @@ fn notices(state: &State) -> Html {
     html! { <>{ io }{ threads }</> }
 }
 
+/// Restores the course from the link or the saved progress, keeps both
+/// up to date, and moves between lessons with the arrow keys.
+#[hook]
+fn use_course(state: &UseReducerHandle<State>) {
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let hash = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            let (saved, visited) = course::load_progress();
+            dispatch.dispatch(Action::RestoreVisited(visited));
+            let mut link = course::parse_hash(&hash);
+            if link.lesson.is_none() {
+                link = course::Link {
+                    lesson: saved,
+                    ..course::Link::default()
+                };
+            }
+            dispatch.dispatch(Action::FollowLink(link));
+        });
+    }
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = arrow_keys(dispatch);
+            move || drop(listener)
+        });
+    }
+    let lesson = state.open_lesson().map(|l| l.id);
+    let deps = (
+        lesson,
+        state.link_knobs(),
+        state.models.clone(),
+        state.visited.clone(),
+    );
+    use_effect_with(deps, |(lesson, knobs, models, visited)| {
+        if let Some(lesson) = lesson {
+            let hash = course::format_hash(lesson, knobs, models);
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+            }
+            course::save_progress(lesson, visited);
+        }
+    });
+}
+
+/// Arrow keys move between lessons unless the learner is typing in a field.
+fn arrow_keys(dispatch: UseReducerDispatcher<State>) -> gloo_events::EventListener {
+    let document = gloo_utils::document();
+    gloo_events::EventListener::new(&document, "keydown", move |event| {
+        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
+        let typing = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if typing || event.alt_key() || event.ctrl_key() || event.meta_key() {
+            return;
+        }
+        match event.key().as_str() {
+            "ArrowRight" => dispatch.dispatch(Action::Step(1)),
+            "ArrowLeft" => dispatch.dispatch(Action::Step(-1)),
+            _ => {}
+        }
+    })
+}
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::new);
@@ -73,6 +144,7 @@ pub fn App() -> Html {
             let _ = performance.mark("concur-first-render");
         }
     });
+    use_course(&state);
     let send = use_runner(state.dispatcher());
     use_io(state.dispatcher());
     let on_run = {
@@ -139,6 +211,7 @@ pub fn App() -> Html {
                 <p class="indicative">{ "Browser timers are coarse (5 to 100 µs), so these numbers are indicative; the native runner (concur run) is the authority." }</p>
             </header>
             { notices(&state) }
+            <LessonView state={state.clone()} />
             <Controls state={state.clone()} {on_run} />
             // Stable wrappers: yew matches unkeyed children from the end, so a
             // child list that grows must not shift the header (and its ticker).
@@ -146,7 +219,6 @@ pub fn App() -> Html {
                 if let Some(error) = &state.error { <p class="error" id="run-error">{ error }</p> }
             </div>
             <div class="result-slot">{ for results }</div>
-            <Advisor dispatch={state.dispatcher()} />
             <Compare browser={state.result.as_ref().map(|r| r.0.clone())} native={state.imported.clone()} {on_import} />
         </main>
     }

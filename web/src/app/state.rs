@@ -1,8 +1,10 @@
 //! The page's state as a reducer: knobs as typed, runner status, results.
 
+use crate::app::course::Link;
 use crate::protocol::{FromRunner, IoMode};
 use crate::runner::BROWSER_WORKERS;
-use concur_core::experiment::{self, Bound};
+use concur_core::experiment::{self, Bound, Experiment};
+use concur_core::lessons::{Lesson, lessons};
 use concur_core::model::Model;
 use concur_core::params::{self, ParamError, Params};
 use concur_core::report::{ModelRuns, Report};
@@ -58,10 +60,10 @@ impl Knob {
     }
 
     /// Whether the knob means anything for an experiment.
-    pub fn applies(self, bound: Bound) -> bool {
+    pub fn applies(self, experiment: &Experiment) -> bool {
         match self {
-            Knob::N => bound == Bound::Cpu,
-            Knob::DelayMs => bound == Bound::Io,
+            Knob::N => experiment.n_means.is_some(),
+            Knob::DelayMs => experiment.bound == Bound::Io,
             _ => true,
         }
     }
@@ -109,6 +111,12 @@ pub struct State {
     pub timeline_model: Option<Model>,
     /// Runs requested that have ended, well or not (tests wait on it).
     pub completed: u32,
+    /// The open lesson (an index into `lessons()`).
+    pub lesson: usize,
+    /// Ids of the lessons opened so far.
+    pub visited: Vec<String>,
+    /// The learner's answer to the open lesson's question.
+    pub prediction: Option<String>,
 }
 
 pub enum Action {
@@ -121,6 +129,12 @@ pub enum Action {
     Io(IoMode),
     Imported(Result<Rc<Report>, String>),
     ShowTimeline(Model),
+    GoLesson(usize),
+    /// Moves by this many lessons (the arrow keys).
+    Step(isize),
+    RestoreVisited(Vec<String>),
+    Predict(String),
+    FollowLink(Link),
 }
 
 impl State {
@@ -141,6 +155,9 @@ impl State {
             imported: None,
             timeline_model: None,
             completed: 0,
+            lesson: 0,
+            visited: Vec::new(),
+            prediction: None,
         }
     }
 
@@ -151,8 +168,8 @@ impl State {
             .expect("every knob is listed")]
     }
 
-    fn bound(&self) -> Bound {
-        experiment::find(&self.experiment).map_or(Bound::Cpu, |e| e.bound)
+    fn current(&self) -> Experiment {
+        experiment::find(&self.experiment).expect("the state only holds catalog experiments")
     }
 
     /// The knob's value, or why it is refused.
@@ -176,7 +193,7 @@ impl State {
             .map(|e| e.defaults)
             .expect("the picker only offers catalog experiments");
         let value = |knob: Knob| -> Result<f64, ParamError> {
-            if knob.applies(self.bound()) {
+            if knob.applies(&self.current()) {
                 self.check(knob)
             } else {
                 Ok(f64::NAN)
@@ -198,6 +215,73 @@ impl State {
     /// Models that can run here (threads need cross-origin isolation).
     pub fn runnable(&self, model: Model) -> bool {
         model.gil().is_none() || matches!(self.threads, Some(Ok(_)))
+    }
+
+    /// The open lesson, if the course has any.
+    pub fn open_lesson(&self) -> Option<Lesson> {
+        lessons().get(self.lesson).copied()
+    }
+
+    /// True when the open lesson asks for a prediction not yet given.
+    pub fn awaits_prediction(&self) -> bool {
+        self.open_lesson()
+            .is_some_and(|l| l.predict.is_some() && l.experiment == Some(self.experiment.as_str()))
+            && self.prediction.is_none()
+    }
+
+    /// The knobs as a link carries them (only those that apply).
+    pub fn link_knobs(&self) -> Vec<(Knob, String)> {
+        Knob::ALL
+            .iter()
+            .filter(|k| k.applies(&self.current()))
+            .map(|k| (*k, self.knob(*k).to_string()))
+            .collect()
+    }
+
+    fn pick(&mut self, id: &str) {
+        if let Some(mut found) = experiment::find(id) {
+            // The browser's pool has BROWSER_WORKERS threads at most.
+            found.defaults.workers = found.defaults.workers.min(BROWSER_WORKERS.max as u32);
+            self.knobs = Knob::ALL
+                .iter()
+                .map(|k| k.default_text(&found.defaults))
+                .collect();
+            self.experiment = id.to_string();
+        }
+    }
+
+    fn set_knob(&mut self, knob: Knob, text: String) {
+        let idx = Knob::ALL
+            .iter()
+            .position(|k| *k == knob)
+            .expect("every knob is listed");
+        self.knobs[idx] = text;
+    }
+
+    fn go_lesson(&mut self, idx: usize) {
+        let Some(lesson) = lessons().get(idx).copied() else {
+            return;
+        };
+        self.lesson = idx;
+        self.prediction = None;
+        if !self.visited.iter().any(|id| id == lesson.id) {
+            self.visited.push(lesson.id.to_string());
+        }
+        if let Some(id) = lesson.experiment {
+            self.pick(id);
+            let preset = lesson.preset;
+            let texts = [
+                (Knob::Tasks, preset.tasks.map(u64::from)),
+                (Knob::Workers, preset.workers.map(u64::from)),
+                (Knob::N, preset.n),
+                (Knob::DelayMs, preset.delay_ms),
+            ];
+            for (knob, value) in texts {
+                if let Some(value) = value {
+                    self.set_knob(knob, value.to_string());
+                }
+            }
+        }
     }
 
     /// The models a Run would use.
@@ -222,24 +306,8 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Pick(id) => {
-                if let Some(mut found) = experiment::find(&id) {
-                    // The browser's pool has BROWSER_WORKERS threads at most.
-                    found.defaults.workers = found.defaults.workers.min(BROWSER_WORKERS.max as u32);
-                    next.knobs = Knob::ALL
-                        .iter()
-                        .map(|k| k.default_text(&found.defaults))
-                        .collect();
-                    next.experiment = id;
-                }
-            }
-            Action::SetKnob(knob, text) => {
-                let idx = Knob::ALL
-                    .iter()
-                    .position(|k| *k == knob)
-                    .expect("every knob is listed");
-                next.knobs[idx] = text;
-            }
+            Action::Pick(id) => next.pick(&id),
+            Action::SetKnob(knob, text) => next.set_knob(knob, text),
             Action::ToggleModel(model) => {
                 if next.models.contains(&model) {
                     next.models.retain(|m| *m != model);
@@ -281,6 +349,34 @@ impl Reducible for State {
             Action::Io(io) => next.io = Some(io),
             Action::Imported(imported) => next.imported = Some(imported),
             Action::ShowTimeline(model) => next.timeline_model = Some(model),
+            Action::GoLesson(idx) => next.go_lesson(idx),
+            Action::Step(by) => {
+                let target = next.lesson as isize + by;
+                if target >= 0 {
+                    next.go_lesson(target as usize);
+                }
+            }
+            Action::RestoreVisited(ids) => {
+                for id in ids {
+                    if !next.visited.contains(&id) {
+                        next.visited.push(id);
+                    }
+                }
+            }
+            Action::Predict(choice) => next.prediction = Some(choice),
+            Action::FollowLink(link) => {
+                let found = link
+                    .lesson
+                    .as_deref()
+                    .and_then(|id| lessons().iter().position(|l| l.id == id));
+                next.go_lesson(found.unwrap_or(next.lesson));
+                for (knob, text) in link.knobs {
+                    next.set_knob(knob, text);
+                }
+                if let Some(models) = link.models {
+                    next.models = models;
+                }
+            }
         }
         Rc::new(next)
     }

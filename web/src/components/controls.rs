@@ -39,7 +39,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let knobs = Knob::ALL
         .iter()
-        .filter(|k| k.applies(experiment.bound))
+        .filter(|k| k.applies(&experiment))
         .map(|&knob| {
             let dispatch = props.state.dispatcher();
             let oninput = Callback::from(move |event: InputEvent| {
@@ -50,7 +50,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let id = format!("knob-{}", knob.flag());
             html! {
                 <label class={classes!("knob", problem.is_some().then_some("invalid"))}>
-                    <span>{ match (knob, experiment.n_means) { (Knob::N, Some(means)) => format!("{means} (n)"), _ => knob.label().to_string() } }</span>
+                    <span>{ match (knob, experiment.n_means, experiment.tasks_means) { (Knob::N, Some(means), _) => format!("{means} (n)"), (Knob::Tasks, _, Some(means)) => means.to_string(), _ => knob.label().to_string() } }</span>
                     <input id={id} value={state.knob(knob).to_string()} {oninput} />
                     // Always present, so the input keeps its place (and focus) when a message appears.
                     <em class="field-error">{ problem.map(|p| p.problem).unwrap_or_default() }</em>
@@ -75,7 +75,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
     });
     let running = matches!(state.runner, RunnerStatus::Running { .. });
     let ready = matches!(state.runner, RunnerStatus::Ready) && state.io.is_some();
-    let valid = state.params().is_ok() && !state.chosen_models().is_empty();
+    let valid =
+        state.params().is_ok() && !state.chosen_models().is_empty() && !state.awaits_prediction();
     let onclick = {
         let on_run = props.on_run.clone();
         Callback::from(move |_| on_run.emit(()))
@@ -89,7 +90,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         RunnerStatus::Broken(why) => html! { <span class="error">{ why }</span> },
     };
     html! {
-        <section class="controls">
+        <section class="controls" data-ready={ready.to_string()}>
             <label class="picker">
                 <span>{ "experiment" }</span>
                 <select id="experiment" onchange={pick}>

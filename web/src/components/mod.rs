@@ -4,6 +4,7 @@ pub mod advisor;
 pub mod bars;
 pub mod compare;
 pub mod controls;
+pub mod lesson;
 pub mod results;
 pub mod ticker;
 pub mod timeline;

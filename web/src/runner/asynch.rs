@@ -27,16 +27,23 @@ async fn coroutine(
         ctx.record(EventKind::QueueWait, queued, admitted, Some(task.idx));
     }
     // Computations run right on the loop and block it, as under asyncio.
-    let outcome = match (ctx.compute(task), task.op.url()) {
+    let outcome = match (ctx.compute(task), task.op.requests()) {
         (Some(answer), _) => Ok(answer),
         (None, None) => Err(format!("task {}: nothing to do", task.idx)),
-        (None, Some(url)) => {
-            let sent = clock.now_ns();
-            let status = fetch_status(url, simulated).await;
-            ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
-            status
-                .map(TaskAnswer::Status)
-                .map_err(|why| format!("task {}: GET {url}: {why}", task.idx))
+        (None, Some((url, count))) => {
+            let mut codes = Vec::with_capacity(count as usize);
+            loop {
+                if codes.len() == count as usize {
+                    break Ok(task.op.answer_from(&codes));
+                }
+                let sent = clock.now_ns();
+                let status = fetch_status(url, simulated).await;
+                ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
+                match status {
+                    Ok(code) => codes.push(code),
+                    Err(why) => break Err(format!("task {}: GET {url}: {why}", task.idx)),
+                }
+            }
         }
     };
     limit.release();

@@ -13,7 +13,7 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
-fn row(result: &ModelResult) -> Vec<String> {
+fn row(result: &ModelResult, requests: bool) -> Vec<String> {
     let model = match result.gil_switch_ms {
         Some(ms) if ms != 5.0 => format!("{} ({ms} ms)", result.model.name()),
         _ => result.model.name().to_string(),
@@ -30,6 +30,13 @@ fn row(result: &ModelResult) -> Vec<String> {
         result
             .cpu_util
             .map_or_else(|| "-".to_string(), |util| format!("{:.0}%", util * 100.0)),
+        if requests {
+            result
+                .request_ms
+                .map_or_else(|| "-".to_string(), |ms| format!("{ms:.2} ms"))
+        } else {
+            String::new()
+        },
         if result.answer_ok {
             format!("ok   {}", result.answer)
         } else {
@@ -40,14 +47,31 @@ fn row(result: &ModelResult) -> Vec<String> {
 
 /// Renders the table, then any problems, warnings and the explanation.
 pub fn render(report: &Report) -> String {
+    // The per-request column shows only where there were requests.
+    let requests = report.results.iter().any(|r| r.request_ms.is_some());
     let header: Vec<String> = [
-        "model", "workers", "median", "min", "max", "speedup", "cpu", "answer",
+        "model",
+        "workers",
+        "median",
+        "min",
+        "max",
+        "speedup",
+        "cpu",
+        if requests { "per request" } else { "" },
+        "answer",
     ]
     .map(String::from)
     .to_vec();
     let rows: Vec<Vec<String>> = std::iter::once(header)
-        .chain(report.results.iter().map(row))
+        .chain(report.results.iter().map(|r| row(r, requests)))
+        .map(|mut cells| {
+            if !requests {
+                cells.remove(7);
+            }
+            cells
+        })
         .collect();
+    let numeric = if requests { 1..=7 } else { 1..=6 };
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|col| {
             rows.iter()
@@ -64,7 +88,7 @@ pub fn render(report: &Report) -> String {
             .map(|(col, cell)| {
                 let pad = widths[col] - cell.chars().count();
                 // Numbers align right, words left.
-                if (1..=6).contains(&col) {
+                if numeric.contains(&col) {
                     format!("{}{cell}", " ".repeat(pad))
                 } else {
                     format!("{cell}{}", " ".repeat(pad))

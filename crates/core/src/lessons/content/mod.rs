@@ -1,0 +1,166 @@
+//! The lessons' words and code, one function per tutorial section, split
+//! over a few files so that each stays short: `basics` (sections 1 and 2),
+//! `models` (3 to 5), `choosing` (6 and 7) and `practice` (8 and 9).
+//!
+//! Every Python snippet is a twin of what the lesson's experiment runs,
+//! written for this course; every Rust snippet is an abridged excerpt of
+//! the code in this repository that really runs. The tests below keep the
+//! lessons consistent with the catalog and the knob limits.
+
+mod basics;
+mod choosing;
+mod models;
+mod practice;
+
+use super::Lesson;
+
+/// Every lesson, in tutorial order (sections 1 to 9).
+pub fn lessons() -> Vec<Lesson> {
+    vec![
+        basics::side_by_side(),
+        basics::gil(),
+        models::threading(),
+        models::multiprocessing(),
+        models::asyncio(),
+        choosing::comparison(),
+        choosing::decision_flow(),
+        practice::health_check(),
+        practice::faq(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+    use crate::params::{DELAY_MS, Limit, N, TASKS, WORKERS};
+    use std::collections::HashSet;
+
+    /// The browser's pool has at most this many workers, so presets stay
+    /// within it (the web crate's `BROWSER_WORKERS`).
+    const BROWSER_MAX_WORKERS: u64 = 8;
+
+    fn within(limit: Limit, value: Option<u64>) -> bool {
+        value.is_none_or(|value| limit.check(value).is_ok())
+    }
+
+    fn code_lines(code: &str) -> usize {
+        code.trim_end().lines().count()
+    }
+
+    #[test]
+    fn nine_lessons_in_section_order_with_unique_ids() {
+        let all = lessons();
+        let sections: Vec<u8> = all.iter().map(|lesson| lesson.section).collect();
+        assert_eq!(sections, (1..=9).collect::<Vec<u8>>());
+        let ids: HashSet<&str> = all.iter().map(|lesson| lesson.id).collect();
+        assert_eq!(ids.len(), all.len(), "duplicate lesson ids");
+        for id in ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id} is not a plain deep-link id"
+            );
+        }
+    }
+
+    #[test]
+    fn experiments_exist_and_come_with_a_prediction() {
+        for lesson in lessons() {
+            match lesson.experiment {
+                Some(id) => {
+                    assert!(
+                        catalog::find(id).is_some(),
+                        "{}: no experiment {id}",
+                        lesson.id
+                    );
+                    assert!(lesson.predict.is_some(), "{}: no prediction", lesson.id);
+                }
+                None => {
+                    assert!(
+                        lesson.predict.is_none(),
+                        "{}: nothing to predict",
+                        lesson.id
+                    );
+                    assert_eq!(lesson.preset, Default::default(), "{}", lesson.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn presets_respect_the_knob_limits() {
+        for lesson in lessons() {
+            let preset = lesson.preset;
+            let workers = preset.workers.map(u64::from);
+            assert!(within(TASKS, preset.tasks.map(u64::from)), "{}", lesson.id);
+            assert!(within(WORKERS, workers), "{}", lesson.id);
+            assert!(
+                workers.is_none_or(|w| w <= BROWSER_MAX_WORKERS),
+                "{}",
+                lesson.id
+            );
+            assert!(within(N, preset.n), "{}", lesson.id);
+            assert!(within(DELAY_MS, preset.delay_ms), "{}", lesson.id);
+        }
+    }
+
+    #[test]
+    fn every_lesson_has_words_code_and_takeaways() {
+        for lesson in lessons() {
+            let id = lesson.id;
+            assert!(!lesson.title.is_empty(), "{id}: title");
+            assert!((3..=7).contains(&lesson.body.len()), "{id}: paragraphs");
+            for paragraph in lesson.body {
+                assert!(!paragraph.trim().is_empty(), "{id}: an empty paragraph");
+                assert!(
+                    !paragraph.contains("  "),
+                    "{id}: double space in {paragraph:?}"
+                );
+            }
+            assert!(
+                (15..=45).contains(&code_lines(lesson.python)),
+                "{id}: python length"
+            );
+            assert!(
+                (10..=35).contains(&code_lines(lesson.rust)),
+                "{id}: rust length"
+            );
+            for line in lesson.python.lines().chain(lesson.rust.lines()) {
+                assert!(line.chars().count() <= 90, "{id}: long code line {line:?}");
+            }
+            assert!((2..=4).contains(&lesson.takeaways.len()), "{id}: takeaways");
+        }
+    }
+
+    #[test]
+    fn python_twins_use_the_experiments_defaults() {
+        let python = |id: &str| super::super::find(id).unwrap().python;
+        assert!(python("side-by-side").contains("127.0.0.1:8080/delay/1000"));
+        assert!(python("gil").contains("100_000_000"));
+        assert!(python("threading").contains("/delay/2000"));
+        assert!(python("multiprocessing").contains("1_000_000"));
+        assert!(python("asyncio").contains("range(50)"));
+        assert!(python("health-check").contains("* 10"));
+    }
+
+    #[test]
+    fn the_faq_covers_the_start_methods() {
+        let faq = crate::lessons::find("faq").unwrap();
+        let text = faq.body.join(" ");
+        for needle in ["spawn", "forkserver", "3.14", "fork ", "pickle"] {
+            assert!(text.contains(needle), "the FAQ does not mention {needle}");
+        }
+        assert!(faq.python.contains("def inner"));
+    }
+
+    #[test]
+    fn lessons_are_found_by_id() {
+        let gil = crate::lessons::find("gil").unwrap();
+        assert_eq!((gil.section, gil.experiment), (2, Some("cpu-sqrt")));
+        assert_eq!(
+            gil.predict,
+            Some(crate::lessons::Prediction::GilThreadsHelp)
+        );
+        assert!(crate::lessons::find("nope").is_none());
+    }
+}

@@ -1,0 +1,263 @@
+//! Sections 8 and 9 of the course: a URL health checker written three ways,
+//! and the questions people ask once they start mixing the models.
+
+use crate::lessons::{Lesson, Prediction, Preset};
+
+/// Section 8: the health checker under threads, processes and async.
+pub(super) fn health_check() -> Lesson {
+    Lesson {
+        id: "health-check",
+        section: 8,
+        title: "Real life: a URL health checker",
+        body: &[
+            "A health checker sends a GET to every URL on a list and reports which ones \
+             answer 200 and which fail or time out; nearly all of its time is waiting. The \
+             tutorial's list has 50 URLs: in every group of five, four answer 200 at once and \
+             one answers after 1 s. Each request gets a 5 s timeout, so one hung server \
+             cannot hold up the whole check.",
+            "The threads version starts five threads and gives each a fixed slice of ten \
+             URLs up front, with no queue. It is simple, but a slice is done only when its \
+             slowest URLs are, and a thread that finishes early cannot help the others. This \
+             list happens to spread the slow URLs evenly, two per slice, so on loopback the \
+             threads need about two slow requests; had all ten slow URLs landed in one slice, \
+             that thread alone would need ten.",
+            "The processes version maps the list over a Pool of four. The pool cuts the list \
+             into chunks of four URLs and hands them out as workers become free; ten of the \
+             chunks hold a slow URL, so on loopback it needs about three slow requests, on \
+             top of starting the processes and pickling every URL and result. The async \
+             version opens one session and sends all 50 requests through a semaphore of 50, \
+             so the whole check takes about as long as one slow request. Against a distant \
+             public service the tutorial measured threads 15.32 s, processes 18.45 s and \
+             async 12.15 s; that service's latency and load, not the designs, set those \
+             numbers.",
+            "This run uses a 500 ms delay, and every model follows the workers knob (5 by \
+             default) where the tutorial used 5 threads, 4 processes and a limit of 50. The \
+             thread workers get fixed slices as in the tutorial; processes and async take the \
+             next URL whenever a slot frees up. Expect the threads to finish in about one \
+             second (two slow URLs each); in the timeline each thread lane holds its own ten \
+             tasks, and each process lane starts with a spawn slice.",
+            "Timeouts: the native runner gives up connecting after 5 s, like the tutorial's \
+             per-request timeout, and allows a whole request 120 s, so that a long delay set \
+             with the delay knob still succeeds.",
+        ],
+        python: r#"import asyncio
+import threading
+import time
+from multiprocessing import Pool
+import aiohttp  # pip install aiohttp requests
+import requests
+
+BASE = "http://127.0.0.1:8080"
+URLS = ([f"{BASE}/status/200"] * 4 + [f"{BASE}/delay/1000"]) * 10  # 50 URLs
+
+def check(url):
+    try:
+        return requests.get(url, timeout=5).status_code  # 5 s per request
+    except requests.RequestException:
+        return None  # unreachable or too slow
+
+def with_threads(workers=5):  # each thread owns a fixed slice of ten URLs
+    size, found = len(URLS) // workers, [[] for _ in range(workers)]
+    def run(i):
+        found[i] = [check(url) for url in URLS[i * size:(i + 1) * size]]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [status for part in found for status in part]
+
+def with_processes(workers=4):
+    with Pool(workers) as pool:  # hands out chunks of the list
+        return pool.map(check, URLS)
+
+async def with_async(limit=50):
+    gate, timeout = asyncio.Semaphore(limit), aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        async def one(url):
+            async with gate, session.get(url) as response:
+                return response.status
+        return await asyncio.gather(*map(one, URLS), return_exceptions=True)
+
+if __name__ == "__main__":
+    for name, run in [("threads", with_threads), ("processes", with_processes),
+                      ("async", lambda: asyncio.run(with_async()))]:
+        start = time.perf_counter()
+        healthy = run().count(200)
+        print(f"{name:<9} {healthy}/50 healthy in {time.perf_counter() - start:.2f} s")
+"#,
+        rust: r#"// crates/core/src/catalog.rs: (4 healthy + 1 slow) x 10, as fixed slices
+fn mixed_gets(params: &Params, server_base: &str) -> Vec<Op> {
+    (0..params.tasks)
+        .map(|idx| {
+            let path = if idx % 5 == 4 {
+                format!("/delay/{}", params.delay_ms)
+            } else {
+                "/status/200".to_string()
+            };
+            Op::Get { url: url(params, server_base, &path) }
+        })
+        .collect()
+}
+// planner: |params, base| (mixed_gets(params, base), Dispatch::Slices)
+
+// crates/core/src/experiment.rs: worker `lane` of `workers` owns one slice
+pub fn slice(&self, lane: u32, workers: u32) -> &[Task] {
+    let len = self.tasks.len();
+    let workers = workers.max(1) as usize;
+    let start = len * lane as usize / workers;
+    let end = len * (lane as usize + 1) / workers;
+    &self.tasks[start.min(len)..end.min(len)]
+}
+
+// crates/core/src/worker.rs: a thread runs its slice, or drains the queue
+match plan.dispatch {
+    Dispatch::Queue => self.drain_queue(&plan.tasks, next, io),
+    Dispatch::Slices => plan
+        .slice(lane, workers)
+        .iter()
+        .map(|task| (task.idx, self.run_task(task, io)))
+        .collect(),
+}
+"#,
+        experiment: Some("health-check"),
+        preset: Preset {
+            delay_ms: Some(500),
+            ..Preset::default()
+        },
+        predict: Some(Prediction::FastestModel),
+        takeaways: &[
+            "One checker fits all three models; async holds the most URLs for the least.",
+            "Fixed slices finish with their slowest slice; a queue or a semaphore balances itself.",
+            "Give every request a timeout.",
+        ],
+    }
+}
+
+/// Section 9: questions and answers.
+pub(super) fn faq() -> Lesson {
+    Lesson {
+        id: "faq",
+        section: 9,
+        title: "Questions and answers",
+        body: &[
+            "Can the models be mixed? Yes, and real programs often do. Inside asyncio, await \
+             asyncio.to_thread(fn, *args) (3.9 and later) runs a blocking call on a thread \
+             without stalling the loop, and await loop.run_in_executor(pool, fn, *args) with \
+             a ProcessPoolExecutor runs CPU work in another process. The other way round, a \
+             plain thread can hand a coroutine to a running loop with \
+             asyncio.run_coroutine_threadsafe.",
+            "Why do Python threads behave differently from Java or C# threads? They are the \
+             same kind of thread, real OS threads scheduled by the kernel. The difference is \
+             the interpreter: the JVM and .NET have no global lock, so their threads run code \
+             on several cores at once, while CPython's threads take turns holding the GIL. \
+             Free-threaded CPython (3.13t, supported in 3.14) closes that gap. Asyncio or \
+             threads for I/O? Both overlap waiting equally well. Threads keep blocking code \
+             and suit tens to about a hundred operations; asyncio needs async libraries, but \
+             handles thousands of connections, and its switches happen only at await.",
+            "What can be sent to a process? Whatever pickle handles: None, booleans, numbers, \
+             strings, bytes, and tuples, lists, sets and dicts of them; functions and classes \
+             defined at module level, which pickle stores by name so the worker must be able \
+             to import them; instances of such classes whose attributes are picklable. Not: \
+             lambdas, functions defined inside other functions, open files, sockets, locks, \
+             database connections, generators. The Rust runner works the same way: a worker \
+             is the concur binary started afresh, and only data encoded with serde crosses \
+             the pipe, never code.",
+            "How much does starting a worker cost? A thread takes microseconds and about \
+             1-2 MB; a process takes milliseconds and 20-50 MB, and more time under spawn, \
+             which boots a fresh interpreter and imports your main module. Create pools once \
+             and reuse them. Every processes lane in this playground starts with a spawn \
+             slice that shows the price on your machine.",
+            "Timeouts in asyncio: await asyncio.wait_for(coro, timeout=5) cancels the \
+             coroutine and raises TimeoutError after 5 s (since 3.11 asyncio.TimeoutError is \
+             the built-in TimeoutError), and async with asyncio.timeout(5) (3.11 and later) \
+             bounds a whole block. HTTP clients add their own, such as aiohttp's \
+             ClientTimeout(total=..., connect=...), which bounds each request; to bound a \
+             whole batch, wrap the gather in wait_for or asyncio.timeout.",
+            "Why can a function defined inside another function not be a process target? \
+             Under the spawn and forkserver start methods the child is a fresh interpreter, \
+             so Process.start() pickles the target, and pickle records a function by its \
+             module and qualified name for the child to import. A nested function \
+             (outer.<locals>.inner) cannot be found that way, so pickling fails. Only fork \
+             works, because the child is a copy of the parent's memory and nothing is \
+             pickled. spawn is the default on macOS and Windows, and forkserver became the \
+             Linux default in Python 3.14, so code that used to run on Linux can fail there \
+             now. A Pool pickles the function for every task whatever the start method, so \
+             with a pool it fails even under fork. The fix: define the function at module \
+             level.",
+        ],
+        python: r#"import multiprocessing as mp
+
+
+def work(n):  # module level: pickled by name, works under every start method
+    print("module-level:", n * n)
+
+
+def run(method, target):
+    process = mp.get_context(method).Process(target=target, args=(7,))
+    process.start()  # spawn and forkserver pickle the target here
+    process.join()
+
+
+def nested_target(method):
+    def inner(n):  # exists only inside this call: outer.<locals>.inner
+        print("nested:", n * n)
+
+    run(method, inner)
+
+
+if __name__ == "__main__":
+    print("default start method:", mp.get_start_method())
+    for method in mp.get_all_start_methods():  # no fork on Windows
+        run(method, work)
+        try:
+            nested_target(method)  # works only under fork
+        except Exception as err:  # AttributeError or PicklingError
+            print(f"{method}: {type(err).__name__}: {err}")
+"#,
+        rust: r#"// native/src/exec/processes.rs: a worker is this binary, started afresh
+fn spawn_worker(lane: u32) -> std::io::Result<Child> {
+    let exe = std::env::current_exe()?;
+    let child = Command::new(exe)
+        .args(["__worker", "--lane", &lane.to_string()])
+        .args(["--parent", &std::process::id().to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    children::register(child.id());
+    Ok(child)
+}
+
+// crates/core/src/wire.rs: only data crosses the pipe, never code
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    Task(Task),
+    Shutdown,
+}
+
+// native/src/exec/worker.rs: the child runs code it already has
+match decode_body::<ToWorker>(&body)? {
+    ToWorker::Task(task) => {
+        let mut ctx = WorkerCtx::new(lane, &clock, None);
+        let outcome: TaskOutcome = ctx.run_task(&task, &io);
+        let outcome = encode_body(&outcome);
+        let done = FromWorker::Done { task_idx: task.idx, outcome, events: ctx.finish() };
+        send(&mut output, &done)?;
+    }
+    ToWorker::Shutdown => {
+        return send(&mut output, &FromWorker::Bye { cpu_ns: process_cpu_ns() });
+    }
+}
+"#,
+        experiment: None,
+        preset: Preset::default(),
+        predict: None,
+        takeaways: &[
+            "Mix models with asyncio.to_thread and run_in_executor (a process pool for CPU).",
+            "Only picklable data and module-level functions can go to another process.",
+            "spawn (macOS, Windows) and forkserver (Linux since 3.14) need picklable targets.",
+            "Bound every network await: wait_for, asyncio.timeout, client timeouts.",
+        ],
+    }
+}

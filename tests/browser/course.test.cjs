@@ -1,0 +1,84 @@
+// The course: every lesson renders and its Run works, deep links restore a
+// lesson with its knobs and models, progress survives a reload, and the
+// arrow keys step through the lessons.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { concurServe, browser, open, ready, run, shot } = require('./support.cjs');
+
+const LESSONS = ['side-by-side', 'gil', 'threading', 'multiprocessing', 'asyncio', 'comparison', 'decision-flow', 'health-check', 'faq'];
+const SMALL = 'runs=1&warmup=0&delay-ms=100&n=300000';
+
+test('every lesson renders, and each Run answers the same under every model', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await open(page, server.url);
+  for (const [idx, id] of LESSONS.entries()) {
+    await page.goto(`${server.url}/#lesson=${id}&${SMALL}`);
+    await page.reload();
+    await page.waitForSelector(`#lesson[data-lesson="${id}"]`);
+    assert.match(await page.textContent('#lesson h2'), new RegExp(`^${idx + 1}\\. `));
+    assert.ok((await page.textContent('#lesson pre code.python')).length > 100, `${id} shows its Python`);
+    await page.click('#lesson details.code summary');
+    assert.ok(await page.isVisible('#lesson pre code.rust'), `${id} shows its Rust on demand`);
+    if (!(await page.$('#predict'))) continue;
+    await ready(page);
+    assert.equal(await page.isDisabled('#run'), true, `${id}: Run waits for a prediction`);
+    const rows = await run(page);
+    const answers = rows.map((r) => r.cells[6]);
+    for (const answer of answers) assert.match(answer, /^ok /, `${id}: ${answer}`);
+    assert.equal(new Set(answers).size, 1, `${id}: ${answers}`);
+    await page.waitForSelector('#verdict');
+    await shot(page, `lesson-${id}`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('a deep link restores the lesson, its knobs and models, and progress survives a reload', async (t) => {
+  const server = await concurServe();
+  const { page, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await page.goto(`${server.url}/#lesson=gil&workers=3&n=4000000&tasks=6&models=sequential,threads-gil`);
+  await page.waitForSelector('#lesson[data-lesson="gil"]');
+  assert.equal(await page.inputValue('#experiment'), 'cpu-sqrt');
+  assert.equal(await page.inputValue('#knob-workers'), '3');
+  assert.equal(await page.inputValue('#knob-n'), '4000000');
+  assert.equal(await page.inputValue('#knob-tasks'), '6');
+  assert.equal(await page.isChecked('#model-threads-free'), false);
+  assert.equal(await page.isChecked('#model-threads-gil'), true);
+  await page.fill('#knob-workers', '2');
+  const link = await page.evaluate(() => location.href);
+  assert.match(link, /#lesson=gil&workers=2&tasks=6&n=4000000/);
+  const other = await browser();
+  t.after(() => other.close());
+  await other.page.goto(link);
+  await other.page.waitForSelector('#lesson[data-lesson="gil"]');
+  assert.equal(await other.page.inputValue('#knob-workers'), '2');
+  assert.equal(await other.page.isChecked('#model-threads-free'), false);
+  // Progress: the open lesson and the visited ones come back without a link.
+  await page.click('.stepper .step[data-lesson="asyncio"]');
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('#lesson[data-lesson="asyncio"]');
+  assert.equal(await page.getAttribute('.stepper .step[data-lesson="gil"]', 'class'), 'step visited');
+});
+
+test('the arrow keys step through the lessons, but not while typing', async (t) => {
+  const server = await concurServe();
+  const { page, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await page.goto(`${server.url}/#lesson=side-by-side`);
+  await page.waitForSelector('#lesson[data-lesson="side-by-side"]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#lesson[data-lesson="gil"]');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#lesson[data-lesson="threading"]');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForSelector('#lesson[data-lesson="gil"]');
+  await page.focus('#knob-workers');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('#lesson', 'data-lesson'), 'gil');
+  await page.click('#next');
+  await page.waitForSelector('#lesson[data-lesson="threading"]');
+  await page.click('#prev');
+  await page.waitForSelector('#lesson[data-lesson="gil"]');
+});

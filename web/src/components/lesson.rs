@@ -1,0 +1,110 @@
+//! The course: a stepper over the lessons (buttons, previous/next, the
+//! arrow keys) and the open lesson: its words, the Python it is about, the
+//! Rust that runs, and the question to answer before Run, checked against
+//! the run afterwards.
+
+use crate::app::state::{Action, State};
+use crate::components::advisor::Advisor;
+use concur_core::lessons::lessons;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonProps {
+    pub state: UseReducerHandle<State>,
+}
+
+/// "You predicted ...; the run says ...", once the lesson's experiment ran.
+fn verdict(state: &State) -> Html {
+    let (Some(lesson), Some(result)) = (state.open_lesson(), state.result.as_ref()) else {
+        return html! {};
+    };
+    let (Some(prediction), Some(chosen)) = (lesson.predict, state.prediction.as_ref()) else {
+        return html! {};
+    };
+    if lesson.experiment != Some(result.0.experiment.as_str()) {
+        return html! {};
+    }
+    match prediction.outcome(&result.0) {
+        Some(actual) if &actual == chosen => html! {
+            <p class="verdict right" id="verdict">{ format!("You predicted {chosen}, and the run agrees: {actual}.") }</p>
+        },
+        Some(actual) => html! {
+            <p class="verdict wrong" id="verdict">{ format!("You predicted {chosen}; the run says {actual}. The explanation below says why.") }</p>
+        },
+        None => {
+            html! { <p class="verdict" id="verdict">{ "This run cannot tell: a model the question needs did not run." }</p> }
+        }
+    }
+}
+
+#[component]
+pub fn LessonView(props: &LessonProps) -> Html {
+    let state = &props.state;
+    let all = lessons();
+    let Some(lesson) = state.open_lesson() else {
+        return html! {};
+    };
+    let go = |idx: usize| {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_| dispatch.dispatch(Action::GoLesson(idx)))
+    };
+    let steps = all.iter().enumerate().map(|(idx, l)| {
+        let visited = state.visited.iter().any(|id| id == l.id);
+        html! {
+            <button class={classes!("step", (idx == state.lesson).then_some("current"), visited.then_some("visited"))}
+                    data-lesson={l.id} title={l.title} onclick={go(idx)}>{ l.section }</button>
+        }
+    });
+    let predict = lesson.predict.filter(|_| lesson.experiment == Some(state.experiment.as_str())).map(|prediction| {
+        let options = prediction.options().into_iter().map(|option| {
+            let dispatch = state.dispatcher();
+            let value = option.clone();
+            let onchange = Callback::from(move |_| dispatch.dispatch(Action::Predict(value.clone())));
+            let checked = state.prediction.as_deref() == Some(option.as_str());
+            html! {
+                <label><input type="radio" name="prediction" value={option.clone()} {checked} {onchange} />{ format!(" {option}") }</label>
+            }
+        });
+        html! {
+            <div class={classes!("predict", state.prediction.is_none().then_some("pending"))} id="predict">
+                <strong>{ "Predict first: " }</strong>{ prediction.question() }
+                <div class="options">{ for options }</div>
+                if state.prediction.is_none() { <small>{ "Choose an answer to unlock Run." }</small> }
+                { verdict(state) }
+            </div>
+        }
+    });
+    html! {
+        <section class="lesson" id="lesson" data-lesson={lesson.id}>
+            <nav class="stepper" aria-label="lessons">
+                <button id="prev" disabled={state.lesson == 0} onclick={go(state.lesson.saturating_sub(1))}>{ "← previous" }</button>
+                { for steps }
+                <button id="next" disabled={state.lesson + 1 >= all.len()} onclick={go((state.lesson + 1).min(all.len() - 1))}>{ "next →" }</button>
+                <small>{ " (or the arrow keys)" }</small>
+            </nav>
+            <h2>{ format!("{}. {}", lesson.section, lesson.title) }</h2>
+            { for lesson.body.iter().map(|paragraph| html! { <p>{ *paragraph }</p> }) }
+            <figure class="code">
+                <figcaption>{ "The Python this lesson is about" }</figcaption>
+                <pre><code class="python">{ lesson.python }</code></pre>
+            </figure>
+            <details class="code">
+                <summary>{ "The Rust that actually runs" }</summary>
+                <pre><code class="rust">{ lesson.rust }</code></pre>
+            </details>
+            if lesson.id == "decision-flow" { <Advisor dispatch={state.dispatcher()} /> }
+            if lesson.id == "gil" {
+                <p class="also">
+                    { "The GIL also slows I/O down when a CPU-bound thread holds it: the convoy effect. " }
+                    <button id="try-convoy" onclick={{
+                        let dispatch = state.dispatcher();
+                        Callback::from(move |_| dispatch.dispatch(Action::Pick("convoy".into())))
+                    }}>{ "Set up the convoy experiment" }</button>
+                    { " (then try a GIL switch interval of 0.5 ms)." }
+                </p>
+            }
+            <ul class="takeaways">{ for lesson.takeaways.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
+            { for predict }
+        </section>
+    }
+}
