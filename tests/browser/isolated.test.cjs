@@ -44,6 +44,10 @@ test('cpu-sqrt runs under every model in an isolated page', async (t) => {
     assert.equal(await page.locator('.timeline .lane').count(), count, `lanes of ${model}`);
   }
   await page.click('.tabs .tab[data-model="threads-gil"]');
+  assert.ok(await page.locator('.timeline .gil-lane rect').count() >= 2, 'a lane shows who held the GIL');
+  await page.click('.tabs .tab[data-model="threads-free"]');
+  assert.equal(await page.locator('.timeline .gil-lane').count(), 0, 'free threads have no GIL lane');
+  await page.click('.tabs .tab[data-model="threads-gil"]');
   await shot(page, 'isolated-cpu-sqrt');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-trace')]);
   const trace = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));

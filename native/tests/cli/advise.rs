@@ -71,7 +71,10 @@ fn missing_or_malformed_answers_exit_2_naming_the_flag() {
 fn lessons_list_print_and_refuse_unknown_ones() {
     let list = run_concur(&["lesson"]);
     list.assert_exit_code(0);
-    assert_eq!(list.stdout.lines().filter(|l| l.starts_with("  ")).count(), 9);
+    assert_eq!(
+        list.stdout.lines().filter(|l| l.starts_with("  ")).count(),
+        9
+    );
     let by_number = run_concur(&["lesson", "2"]);
     by_number.assert_exit_code(0);
     let by_id = run_concur(&["lesson", "gil"]);

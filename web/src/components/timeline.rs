@@ -10,6 +10,8 @@ use yew::prelude::*;
 const WIDTH: f64 = 860.0;
 const LABEL: f64 = 130.0;
 const LANE: f64 = 22.0;
+/// One colour per worker in the "GIL held by" lane.
+const HOLDER_COLOURS: [&str; 4] = ["#3a9e5f", "#2f6fb3", "#b5832b", "#8e5cb5"];
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -43,9 +45,35 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let run = &props.run;
     let span = run.wall_ns().max(1) as f64;
     let x = |ns: u64| LABEL + (ns.saturating_sub(run.start_ns) as f64 / span) * (WIDTH - LABEL);
-    let height = LANE * run.trace.lanes.len() as f64 + 24.0;
+    // With the emulated GIL, whoever computes holds the lock: its run slices
+    // make a lane of their own showing who held the GIL when.
+    let gil = run
+        .trace
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::GilWait);
+    let first_row = usize::from(gil);
+    let height = LANE * (run.trace.lanes.len() + first_row) as f64 + 24.0;
+    let holder = gil.then(|| {
+        let held = run.trace.events.iter().filter(|e| e.kind == EventKind::Run).map(|event| {
+            let (left, right) = (x(event.start_ns), x(event.end_ns));
+            let name = run.trace.lanes.iter().find(|l| l.id == event.lane).map_or("a worker", |l| l.name.as_str());
+            html! {
+                <rect x={left.to_string()} y="3" width={(right - left).max(0.75).to_string()} height={(LANE - 6.0).to_string()}
+                      fill={HOLDER_COLOURS[event.lane as usize % HOLDER_COLOURS.len()]}>
+                    <title>{ format!("{name} holds the GIL for {}", seconds(event.duration_ns() as f64 / 1e9)) }</title>
+                </rect>
+            }
+        });
+        html! {
+            <g class="gil-lane">
+                <text x="0" y={(LANE * 0.7).to_string()} class="lane-label">{ "GIL held by" }</text>
+                { for held }
+            </g>
+        }
+    });
     let lanes = run.trace.lanes.iter().enumerate().map(|(row, lane)| {
-        let y = row as f64 * LANE;
+        let y = (row + first_row) as f64 * LANE;
         let mut events: Vec<Event> = run.trace.events.iter().filter(|e| e.lane == lane.id).cloned().collect();
         events.extend(idle_gaps(&events, lane.id, run.start_ns, run.end_ns));
         let bars = events.iter().map(|event| {
@@ -78,6 +106,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         <figure class="timeline">
             <figcaption>{ props.title.clone() }</figcaption>
             <svg viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="img" aria-label="timeline of every worker">
+                { for holder }
                 { for lanes }
                 <text x={LABEL.to_string()} y={axis_y.to_string()} class="axis">{ "0" }</text>
                 <text x={WIDTH.to_string()} y={axis_y.to_string()} class="axis" text-anchor="end">{ seconds(span / 1e9) }</text>
