@@ -38,6 +38,12 @@ pub enum Command {
         /// A lesson id (`gil`) or section number (`2`)
         lesson: Option<String>,
     },
+    /// Exits at once (what `bench claims` starts to time process creation)
+    #[command(name = "__exit", hide = true)]
+    Exit,
+    /// Measures memory per thread or task in a fresh process (for `bench claims`)
+    #[command(name = "__measure", hide = true)]
+    Measure { kind: String, count: usize },
     /// The worker process of the processes model (started by `run`)
     #[command(name = "__worker", hide = true)]
     Worker {
@@ -131,6 +137,8 @@ pub struct AdviseArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// `claims`: measure the comparison table's rows instead (creation cost, memory, concurrency)
+    pub what: Option<String>,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,

@@ -11,6 +11,7 @@
 
 pub mod advise;
 pub mod bench;
+pub mod bench_claims;
 pub mod children;
 pub mod cli;
 pub mod clock;
@@ -95,7 +96,15 @@ pub fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(args),
-        Command::Bench(args) => bench::bench(args.quiet),
+        Command::Bench(args) => match args.what.as_deref() {
+            None => bench::bench(args.quiet),
+            Some("claims") => bench_claims::run(),
+            Some(other) => Err(Failure::Usage(format!(
+                "concur bench takes nothing or `claims` (got \"{other}\")"
+            ))),
+        },
+        Command::Exit => Ok(ExitCode::SUCCESS),
+        Command::Measure { kind, count } => Ok(bench_claims::measure_in_this_process(&kind, count)),
         Command::Advise(args) => advise::run(args),
         Command::Tour(args) => tour::run(args),
         Command::Lesson { lesson } => lesson::run(lesson),

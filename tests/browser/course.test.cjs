@@ -40,6 +40,8 @@ test('a deep link restores the lesson, its knobs and models, and progress surviv
   t.after(async () => { await close(); await server.stop(); });
   await page.goto(`${server.url}/#lesson=gil&workers=3&n=4000000&tasks=6&models=sequential,threads-gil`);
   await page.waitForSelector('#lesson[data-lesson="gil"]');
+  // Thread models show as chosen once the runner says threads can run here.
+  await ready(page);
   assert.equal(await page.inputValue('#experiment'), 'cpu-sqrt');
   assert.equal(await page.inputValue('#knob-workers'), '3');
   assert.equal(await page.inputValue('#knob-n'), '4000000');
@@ -53,6 +55,7 @@ test('a deep link restores the lesson, its knobs and models, and progress surviv
   t.after(() => other.close());
   await other.page.goto(link);
   await other.page.waitForSelector('#lesson[data-lesson="gil"]');
+  await ready(other.page);
   assert.equal(await other.page.inputValue('#knob-workers'), '2');
   assert.equal(await other.page.isChecked('#model-threads-free'), false);
   // Progress: the open lesson and the visited ones come back without a link.

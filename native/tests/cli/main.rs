@@ -7,6 +7,7 @@
 
 mod advise;
 mod bad_input;
+mod bench;
 mod catalog;
 mod children;
 mod procs;

@@ -1,0 +1,31 @@
+//! `concur bench`: the argument is checked, and the memory measurement that
+//! `bench claims` runs in fresh processes reports per-unit figures.
+
+use crate::support::run_concur;
+
+#[test]
+fn bench_takes_only_claims() {
+    let finished = run_concur(&["bench", "everything"]);
+    finished.assert_exit_code(2);
+    assert!(finished.stderr.contains("`claims`"), "{}", finished.stderr);
+}
+
+#[test]
+fn the_memory_measurement_reports_per_unit_figures() {
+    for kind in ["threads", "tasks"] {
+        let finished = run_concur(&["__measure", kind, "200"]);
+        finished.assert_exit_code(0);
+        let words: Vec<f64> = finished
+            .stdout
+            .split_whitespace()
+            .map(|w| w.parse().unwrap())
+            .collect();
+        assert_eq!(words.len(), 2, "{kind}: {}", finished.stdout);
+        assert!(
+            words[0] >= 0.0 && words[0] < 1024.0,
+            "{kind}: {} KiB each",
+            words[0]
+        );
+        assert_eq!(words[1], 200.0, "{kind}: all 200 were alive at once");
+    }
+}
