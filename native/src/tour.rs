@@ -42,11 +42,7 @@ fn section(report: &Report, title: &str) -> String {
         ));
     }
     for claim in &report.claims {
-        let verdict = match claim.holds {
-            Some(true) => "holds",
-            Some(false) => "DOES NOT HOLD",
-            None => "untested",
-        };
+        let verdict = claim.verdict();
         out.push_str(&format!(
             "  {verdict:<13} {} (here: {})\n",
             claim.claim, claim.measured

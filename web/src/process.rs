@@ -7,9 +7,8 @@ use crate::io::XhrIo;
 use crate::js::{Inbox, worker_scope};
 use crate::runner::processes::{FIRST_PROCESS_ID, post_frame, read_frame};
 use concur_core::clock::Clock;
-use concur_core::trace::EventKind;
-use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, encode_body, encode_frame};
-use concur_core::worker::WorkerCtx;
+use concur_core::wire::{FromWorker, ToWorker, encode_frame};
+use concur_core::worker::answer_shipped_task;
 
 /// Serves tasks; `name_rest` is what follows `process-` in the worker name:
 /// the lane, then `-simulated` when no server answers.
@@ -41,27 +40,7 @@ pub fn process_main(name_rest: &str) {
             let decode_end = clock.now_ns();
             let reply = match message {
                 ToWorker::Task(task) => {
-                    let mut ctx = WorkerCtx::new(lane, &clock, None);
-                    ctx.record(
-                        EventKind::Serialize,
-                        decode_start,
-                        decode_end,
-                        Some(task.idx),
-                    );
-                    let outcome: TaskOutcome = ctx.run_task(&task, &io);
-                    let encode_start = clock.now_ns();
-                    let outcome = encode_body(&outcome);
-                    ctx.record(
-                        EventKind::Serialize,
-                        encode_start,
-                        clock.now_ns(),
-                        Some(task.idx),
-                    );
-                    FromWorker::Done {
-                        task_idx: task.idx,
-                        outcome,
-                        events: ctx.finish(),
-                    }
+                    answer_shipped_task(lane, &clock, &io, &task, (decode_start, decode_end))
                 }
                 ToWorker::Shutdown => FromWorker::Bye { cpu_ns: 0 },
             };

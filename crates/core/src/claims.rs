@@ -22,6 +22,17 @@ pub struct ClaimCheck {
     pub holds: Option<bool>,
 }
 
+impl ClaimCheck {
+    /// "holds", "DOES NOT HOLD" or "untested", as the terminal prints it.
+    pub fn verdict(&self) -> &'static str {
+        match self.holds {
+            Some(true) => "holds",
+            Some(false) => "DOES NOT HOLD",
+            None => "untested",
+        }
+    }
+}
+
 /// The tutorial's reported wall times for an experiment (its machine, its service).
 pub fn tutorial_seconds(experiment: &str) -> Vec<(Model, f64)> {
     match experiment {

@@ -5,14 +5,14 @@
 //! speedups against sequential and writes the explanation. The report is
 //! serde JSON with a schema version, so a page can import a native one.
 
-use crate::answer::{RunAnswer, same_answers, summarize as summarize_answers};
+use crate::answer::{RunAnswer, TaskAnswer, gather, same_answers, summarize as summarize_answers};
 use crate::claims::{ClaimCheck, check_claims};
 use crate::experiment::{Experiment, Plan};
 use crate::explain::explain;
 use crate::model::{GilMode, Model};
 use crate::params::Params;
 use crate::stats::{Summary, outliers, summarize};
-use crate::trace::{EventKind, Trace};
+use crate::trace::{Event, EventKind, Lane, Trace};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a field changes meaning or disappears.
@@ -45,6 +45,50 @@ impl RunOutcome {
     pub fn wall_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)
     }
+
+    /// Puts a run together from what its workers brought back: answers in
+    /// task order, every failure, all events, and the CPU time of those
+    /// workers that could measure it.
+    pub fn assemble(
+        start_ns: u64,
+        end_ns: u64,
+        n_tasks: usize,
+        lanes: Vec<Lane>,
+        shares: impl IntoIterator<Item = WorkerShare>,
+    ) -> RunOutcome {
+        let (mut outcomes, mut loose_failures, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let mut cpu_ns: Option<u64> = None;
+        for share in shares {
+            outcomes.extend(share.outcomes);
+            loose_failures.extend(share.failures);
+            events.extend(share.events);
+            if let Some(cpu) = share.cpu_ns {
+                cpu_ns = Some(cpu_ns.unwrap_or(0) + cpu);
+            }
+        }
+        let (answers, mut failures) = gather(n_tasks, outcomes);
+        failures.extend(loose_failures);
+        RunOutcome {
+            start_ns,
+            end_ns,
+            cpu_ns,
+            answers,
+            failures,
+            trace: Trace { lanes, events },
+        }
+    }
+}
+
+/// What one worker (a thread, a process, a coroutine) brings back from a run.
+#[derive(Clone, Debug, Default)]
+pub struct WorkerShare {
+    /// Per task: its answer, or why it failed.
+    pub outcomes: Vec<(u32, Result<TaskAnswer, String>)>,
+    /// Failures tied to no task (a worker that never started, say).
+    pub failures: Vec<String>,
+    pub events: Vec<Event>,
+    /// CPU time the worker used, where the platform can measure it.
+    pub cpu_ns: Option<u64>,
 }
 
 /// The measured (not warm-up) runs of one model.

@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::experiment::{Dispatch, Op, Plan, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
+use crate::wire::{FromWorker, TaskOutcome, encode_body};
 use crate::workload;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -178,6 +179,35 @@ impl<'a> WorkerCtx<'a> {
             gil.release(self.recorder.lane());
         }
         self.recorder.into_events()
+    }
+}
+
+/// A process worker's answer to a task that arrived as a message: it runs
+/// the task with no GIL (every process has its own), and records decoding
+/// the task (`decoded`, start and end) and encoding the answer as
+/// `serialize` slices, the cost of crossing the process boundary.
+pub fn answer_shipped_task(
+    lane: u32,
+    clock: &dyn Clock,
+    io: &dyn BlockingIo,
+    task: &Task,
+    decoded: (u64, u64),
+) -> FromWorker {
+    let mut ctx = WorkerCtx::new(lane, clock, None);
+    ctx.record(EventKind::Serialize, decoded.0, decoded.1, Some(task.idx));
+    let outcome: TaskOutcome = ctx.run_task(task, io);
+    let encode_start = clock.now_ns();
+    let outcome = encode_body(&outcome);
+    ctx.record(
+        EventKind::Serialize,
+        encode_start,
+        clock.now_ns(),
+        Some(task.idx),
+    );
+    FromWorker::Done {
+        task_idx: task.idx,
+        outcome,
+        events: ctx.finish(),
     }
 }
 

@@ -10,11 +10,10 @@ use super::Env;
 use crate::clock::{NativeClock, thread_cpu_ns};
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
-use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind, Lane, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -130,25 +129,30 @@ pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
     })();
     let end = clock.now_ns();
     let cpu_ns = thread_cpu_ns() - cpu_start;
-    let (answers, failures, events) = match results {
-        Ok(results) => {
-            let mut events = Vec::new();
-            let mut outcomes = Vec::new();
-            for (task_idx, outcome, task_events) in results {
-                outcomes.push((task_idx, outcome));
-                events.extend(task_events);
-            }
-            let (answers, failures) = gather(plan.tasks.len(), outcomes);
-            (answers, failures, events)
-        }
-        Err(why) => (vec![None; plan.tasks.len()], vec![why], Vec::new()),
+    let shares: Vec<WorkerShare> = match results {
+        Ok(results) => results
+            .into_iter()
+            .map(|(task_idx, outcome, events)| WorkerShare {
+                outcomes: vec![(task_idx, outcome)],
+                events,
+                ..WorkerShare::default()
+            })
+            .collect(),
+        Err(why) => vec![WorkerShare {
+            failures: vec![why],
+            ..WorkerShare::default()
+        }],
     };
-    RunOutcome {
-        start_ns: start,
-        end_ns: end,
+    // The loop's one thread did all the work, so its CPU time is the run's.
+    let loop_cpu = WorkerShare {
         cpu_ns: Some(cpu_ns),
-        answers,
-        failures,
-        trace: Trace { lanes, events },
-    }
+        ..WorkerShare::default()
+    };
+    RunOutcome::assemble(
+        start,
+        end,
+        plan.tasks.len(),
+        lanes,
+        shares.into_iter().chain([loop_cpu]),
+    )
 }

@@ -12,11 +12,10 @@ use super::Env;
 use super::worker::read_frame;
 use crate::children;
 use concur_core::answer::TaskAnswer;
-use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind, Lane, Recorder, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::{Event, EventKind, Lane, Recorder};
 use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, decode_body, encode_frame};
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
@@ -263,37 +262,27 @@ pub fn run_processes(plan: &Plan, workers: u32, env: &Env) -> RunOutcome {
     });
     let end = env.clock.now_ns();
     let leftover = queue.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut lanes = Vec::new();
-    let mut events = Vec::new();
-    let mut outcomes: Vec<(u32, Result<TaskAnswer, String>)> = leftover
-        .iter()
-        .map(|task| {
-            (
-                task.idx,
-                Err(format!(
-                    "task {}: not run: every worker process had died",
-                    task.idx
-                )),
-            )
-        })
-        .collect();
-    let mut failures = Vec::new();
-    let mut cpu_ns = 0;
-    for worker in fed {
-        lanes.push(worker.lane);
-        events.extend(worker.events);
-        outcomes.extend(worker.outcomes);
-        failures.extend(worker.failures);
-        cpu_ns += worker.cpu_ns;
-    }
-    let (answers, mut task_failures) = gather(plan.tasks.len(), outcomes);
-    task_failures.extend(failures);
-    RunOutcome {
-        start_ns: start,
-        end_ns: end,
-        cpu_ns: Some(cpu_ns),
-        answers,
-        failures: task_failures,
-        trace: Trace { lanes, events },
-    }
+    let unrun = WorkerShare {
+        outcomes: leftover
+            .iter()
+            .map(|task| {
+                (
+                    task.idx,
+                    Err(format!(
+                        "task {}: not run: every worker process had died",
+                        task.idx
+                    )),
+                )
+            })
+            .collect(),
+        ..WorkerShare::default()
+    };
+    let lanes = fed.iter().map(|worker| worker.lane.clone()).collect();
+    let shares = fed.into_iter().map(|worker| WorkerShare {
+        outcomes: worker.outcomes,
+        failures: worker.failures,
+        events: worker.events,
+        cpu_ns: Some(worker.cpu_ns),
+    });
+    RunOutcome::assemble(start, end, plan.tasks.len(), lanes, shares.chain([unrun]))
 }

@@ -7,23 +7,14 @@
 
 use super::Env;
 use crate::clock::thread_cpu_ns;
-use concur_core::answer::TaskAnswer;
-use concur_core::answer::gather;
 use concur_core::clock::Clock;
 use concur_core::experiment::Plan;
 use concur_core::gil::Gil;
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, Lane, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::Lane;
 use concur_core::worker::WorkerCtx;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
-
-/// What one worker thread brings back.
-struct WorkerResult {
-    outcomes: Vec<(u32, Result<TaskAnswer, String>)>,
-    events: Vec<Event>,
-    cpu_ns: u64,
-}
 
 fn work(
     lane: u32,
@@ -32,41 +23,16 @@ fn work(
     next: &AtomicUsize,
     gil: Option<&Gil>,
     env: &Env,
-) -> WorkerResult {
+) -> WorkerShare {
     let cpu_start = thread_cpu_ns();
     let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
     ctx.start();
     let outcomes = ctx.run_share(plan, lane, workers, next, &env.io);
-    let events = ctx.finish();
-    WorkerResult {
+    WorkerShare {
         outcomes,
-        events,
-        cpu_ns: thread_cpu_ns() - cpu_start,
-    }
-}
-
-fn outcome(
-    start_ns: u64,
-    end_ns: u64,
-    plan: &Plan,
-    lanes: Vec<Lane>,
-    results: Vec<WorkerResult>,
-) -> RunOutcome {
-    let cpu_ns = results.iter().map(|r| r.cpu_ns).sum();
-    let mut events = Vec::new();
-    let mut outcomes = Vec::new();
-    for result in results {
-        events.extend(result.events);
-        outcomes.extend(result.outcomes);
-    }
-    let (answers, failures) = gather(plan.tasks.len(), outcomes);
-    RunOutcome {
-        start_ns,
-        end_ns,
-        cpu_ns: Some(cpu_ns),
-        answers,
-        failures,
-        trace: Trace { lanes, events },
+        events: ctx.finish(),
+        cpu_ns: Some(thread_cpu_ns() - cpu_start),
+        failures: Vec::new(),
     }
 }
 
@@ -80,7 +46,7 @@ pub fn run_sequential(plan: &Plan, env: &Env) -> RunOutcome {
         name: "main thread".into(),
         pid: std::process::id(),
     }];
-    outcome(start, end, plan, lanes, vec![result])
+    RunOutcome::assemble(start, end, plan.tasks.len(), lanes, [result])
 }
 
 /// Tasks spread over `workers` OS threads, with the emulated GIL when
@@ -94,7 +60,7 @@ pub fn run_threads(
     let gil = gil_switch.map(Gil::new);
     let next = AtomicUsize::new(0);
     let start = env.clock.now_ns();
-    let results: Vec<WorkerResult> = std::thread::scope(|scope| {
+    let results: Vec<WorkerShare> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|lane| {
                 let (next, gil) = (&next, gil.as_ref());
@@ -117,5 +83,5 @@ pub fn run_threads(
             pid: std::process::id(),
         })
         .collect();
-    outcome(start, end, plan, lanes, results)
+    RunOutcome::assemble(start, end, plan.tasks.len(), lanes, results)
 }

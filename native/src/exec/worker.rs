@@ -9,11 +9,8 @@
 use crate::clock::{NativeClock, process_cpu_ns};
 use crate::http::UreqIo;
 use concur_core::clock::Clock;
-use concur_core::trace::EventKind;
-use concur_core::wire::{
-    FromWorker, TaskOutcome, ToWorker, decode_body, encode_body, encode_frame, frame_len,
-};
-use concur_core::worker::WorkerCtx;
+use concur_core::wire::{FromWorker, ToWorker, decode_body, encode_frame, frame_len};
+use concur_core::worker::answer_shipped_task;
 use std::io::{BufReader, Read, Write};
 use std::process::ExitCode;
 
@@ -79,28 +76,8 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
             let decode_end = clock.now_ns();
             match message {
                 ToWorker::Task(task) => {
-                    let mut ctx = WorkerCtx::new(lane, &clock, None);
-                    ctx.record(
-                        EventKind::Serialize,
-                        decode_start,
-                        decode_end,
-                        Some(task.idx),
-                    );
-                    let outcome: TaskOutcome = ctx.run_task(&task, &io);
-                    let encode_start = clock.now_ns();
-                    let outcome = encode_body(&outcome);
-                    ctx.record(
-                        EventKind::Serialize,
-                        encode_start,
-                        clock.now_ns(),
-                        Some(task.idx),
-                    );
-                    let events = ctx.finish();
-                    let done = FromWorker::Done {
-                        task_idx: task.idx,
-                        outcome,
-                        events,
-                    };
+                    let done =
+                        answer_shipped_task(lane, &clock, &io, &task, (decode_start, decode_end));
                     send(&mut output, &done).map_err(|err| err.to_string())?;
                 }
                 ToWorker::Shutdown => {

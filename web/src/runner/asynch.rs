@@ -6,11 +6,11 @@ use crate::clock::BrowserClock;
 use crate::io::fetch_status;
 use crate::js::Semaphore;
 use crate::runner::threads::RUNNER_PID;
-use concur_core::answer::{TaskAnswer, gather};
+use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind, Lane, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
 
 async fn coroutine(
@@ -61,13 +61,13 @@ pub async fn run_async(plan: &Plan, limit: u32, simulated: bool) -> RunOutcome {
     )
     .await;
     let end = BrowserClock.now_ns();
-    let mut outcomes = Vec::new();
-    let mut events = Vec::new();
-    for (task_idx, outcome, task_events) in results {
-        outcomes.push((task_idx, outcome));
-        events.extend(task_events);
-    }
-    let (answers, failures) = gather(plan.tasks.len(), outcomes);
+    let shares = results
+        .into_iter()
+        .map(|(task_idx, outcome, events)| WorkerShare {
+            outcomes: vec![(task_idx, outcome)],
+            events,
+            ..WorkerShare::default()
+        });
     let lanes = plan
         .tasks
         .iter()
@@ -77,12 +77,5 @@ pub async fn run_async(plan: &Plan, limit: u32, simulated: bool) -> RunOutcome {
             pid: RUNNER_PID,
         })
         .collect();
-    RunOutcome {
-        start_ns: start,
-        end_ns: end,
-        cpu_ns: None,
-        answers,
-        failures,
-        trace: Trace { lanes, events },
-    }
+    RunOutcome::assemble(start, end, plan.tasks.len(), lanes, shares)
 }

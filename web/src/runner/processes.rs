@@ -12,11 +12,11 @@
 
 use crate::clock::BrowserClock;
 use crate::js::{Inbox, start_runner_worker};
-use concur_core::answer::{TaskAnswer, gather};
+use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind, Lane, Recorder, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::{Event, EventKind, Lane, Recorder};
 use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, decode_body, encode_frame, frame_len};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -185,28 +185,28 @@ pub async fn run_processes(plan: &Plan, workers: u32, simulated: bool) -> RunOut
     let fed =
         futures::future::join_all((0..workers).map(|lane| feed(lane, &queue, simulated))).await;
     let end = BrowserClock.now_ns();
-    let mut outcomes: Vec<(u32, Result<TaskAnswer, String>)> = queue
-        .into_inner()
-        .iter()
-        .map(|task| {
-            (
-                task.idx,
-                Err(format!(
-                    "task {}: not run: every worker had failed",
-                    task.idx
-                )),
-            )
-        })
-        .collect();
-    let mut events = Vec::new();
-    let mut failures = Vec::new();
-    for worker in fed {
-        outcomes.extend(worker.outcomes);
-        events.extend(worker.events);
-        failures.extend(worker.failures);
-    }
-    let (answers, mut task_failures) = gather(plan.tasks.len(), outcomes);
-    task_failures.extend(failures);
+    let unrun = WorkerShare {
+        outcomes: queue
+            .into_inner()
+            .iter()
+            .map(|task| {
+                (
+                    task.idx,
+                    Err(format!(
+                        "task {}: not run: every worker had failed",
+                        task.idx
+                    )),
+                )
+            })
+            .collect(),
+        ..WorkerShare::default()
+    };
+    let shares = fed.into_iter().map(|worker| WorkerShare {
+        outcomes: worker.outcomes,
+        failures: worker.failures,
+        events: worker.events,
+        cpu_ns: None,
+    });
     let lanes = (0..workers)
         .map(|lane| Lane {
             id: lane,
@@ -214,12 +214,5 @@ pub async fn run_processes(plan: &Plan, workers: u32, simulated: bool) -> RunOut
             pid: FIRST_PROCESS_ID + lane,
         })
         .collect();
-    RunOutcome {
-        start_ns: start,
-        end_ns: end,
-        cpu_ns: None,
-        answers,
-        failures: task_failures,
-        trace: Trace { lanes, events },
-    }
+    RunOutcome::assemble(start, end, plan.tasks.len(), lanes, shares.chain([unrun]))
 }

@@ -8,20 +8,17 @@
 
 use crate::clock::BrowserClock;
 use crate::io::XhrIo;
-use concur_core::answer::{TaskAnswer, gather};
 use concur_core::clock::Clock;
 use concur_core::experiment::Plan;
 use concur_core::gil::Gil;
-use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, Lane, Trace};
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::Lane;
 use concur_core::worker::WorkerCtx;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 /// Stands in for a PID on lanes that live in the runner (browsers have none).
 pub const RUNNER_PID: u32 = 1;
-
-type Worked = (Vec<(u32, Result<TaskAnswer, String>)>, Vec<Event>);
 
 fn work(
     lane: u32,
@@ -30,30 +27,15 @@ fn work(
     next: &AtomicUsize,
     gil: Option<&Gil>,
     io: &XhrIo,
-) -> Worked {
+) -> WorkerShare {
     let clock = BrowserClock;
     let mut ctx = WorkerCtx::new(lane, &clock, gil);
     ctx.start();
     let outcomes = ctx.run_share(plan, lane, workers, next, io);
-    (outcomes, ctx.finish())
-}
-
-fn outcome(start_ns: u64, plan: &Plan, lanes: Vec<Lane>, worked: Vec<Worked>) -> RunOutcome {
-    let end_ns = BrowserClock.now_ns();
-    let mut events = Vec::new();
-    let mut outcomes = Vec::new();
-    for (lane_outcomes, lane_events) in worked {
-        outcomes.extend(lane_outcomes);
-        events.extend(lane_events);
-    }
-    let (answers, failures) = gather(plan.tasks.len(), outcomes);
-    RunOutcome {
-        start_ns,
-        end_ns,
-        cpu_ns: None,
-        answers,
-        failures,
-        trace: Trace { lanes, events },
+    WorkerShare {
+        outcomes,
+        events: ctx.finish(),
+        ..WorkerShare::default()
     }
 }
 
@@ -66,7 +48,13 @@ pub fn run_sequential(plan: &Plan, io: &XhrIo) -> RunOutcome {
         name: "runner thread".into(),
         pid: RUNNER_PID,
     }];
-    outcome(start, plan, lanes, vec![worked])
+    RunOutcome::assemble(
+        start,
+        BrowserClock.now_ns(),
+        plan.tasks.len(),
+        lanes,
+        [worked],
+    )
 }
 
 /// Tasks spread over `workers` pool threads, with the emulated GIL when
@@ -80,7 +68,7 @@ pub fn run_threads(
     let gil = gil_switch.map(Gil::new);
     let next = AtomicUsize::new(0);
     let start = BrowserClock.now_ns();
-    let mut slots: Vec<Option<Worked>> = (0..workers).map(|_| None).collect();
+    let mut slots: Vec<Option<WorkerShare>> = (0..workers).map(|_| None).collect();
     rayon::scope(|scope| {
         for (lane, slot) in slots.iter_mut().enumerate() {
             let (next, gil) = (&next, gil.as_ref());
@@ -94,5 +82,12 @@ pub fn run_threads(
             pid: RUNNER_PID,
         })
         .collect();
-    outcome(start, plan, lanes, slots.into_iter().flatten().collect())
+    let end = BrowserClock.now_ns();
+    RunOutcome::assemble(
+        start,
+        end,
+        plan.tasks.len(),
+        lanes,
+        slots.into_iter().flatten(),
+    )
 }

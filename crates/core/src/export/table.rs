@@ -110,11 +110,7 @@ pub fn render(report: &Report) -> String {
     if !report.claims.is_empty() {
         out.push_str("\nThe tutorial's claims on this machine:\n");
         for claim in &report.claims {
-            let verdict = match claim.holds {
-                Some(true) => "holds",
-                Some(false) => "DOES NOT HOLD",
-                None => "untested",
-            };
+            let verdict = claim.verdict();
             out.push_str(&format!(
                 "  {verdict:<13} {} (tutorial: {}; here: {})\n",
                 claim.claim, claim.tutorial, claim.measured
