@@ -1,11 +1,13 @@
-//! Blocking HTTP for threads and processes, and the reachability probe.
+//! Blocking I/O for threads and processes (HTTP, the database, sleeps), and
+//! the reachability probe.
 //!
 //! A blocking GET holds its thread until the answer is in, as Python's
 //! `requests.get` does; the async model uses reqwest instead (`exec::asynch`).
 
-use concur_core::worker::BlockingIo;
+use concur_core::worker::{BlockingIo, DbConnection};
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How long a request may take before it counts as failed.
@@ -15,10 +17,12 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Bodies are read (so connections can be reused) up to this size.
 const MAX_BODY_BYTES: u64 = 16 << 20;
 
-/// Blocking GETs through one ureq agent (its connections are pooled).
+/// Blocking GETs through one ureq agent (its connections are pooled), and
+/// SQLite files under the command's database directory.
 #[derive(Clone)]
 pub struct UreqIo {
     agent: ureq::Agent,
+    pub db_dir: PathBuf,
 }
 
 impl Default for UreqIo {
@@ -28,6 +32,7 @@ impl Default for UreqIo {
                 .timeout_connect(CONNECT_TIMEOUT)
                 .timeout(REQUEST_TIMEOUT)
                 .build(),
+            db_dir: crate::db::db_dir(),
         }
     }
 }
@@ -46,6 +51,14 @@ impl BlockingIo for UreqIo {
         )
         .map_err(|err| format!("reading the body: {err}"))?;
         Ok(status)
+    }
+
+    fn open_db(&self, db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+        crate::db::open(&self.db_dir, db)
+    }
+
+    fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
     }
 }
 

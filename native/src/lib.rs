@@ -15,6 +15,7 @@ pub mod bench_claims;
 pub mod children;
 pub mod cli;
 pub mod clock;
+pub mod db;
 pub mod exec;
 pub mod http;
 pub mod lesson;

@@ -99,6 +99,9 @@ impl RunArgs {
                         "its tasks are requests, not loops",
                     ));
                 }
+                if self.target.is_some() && !experiment.uses_http() {
+                    return Err(not_for("target", &experiment, "it makes no HTTP requests"));
+                }
                 if self.target.is_some() && self.delay_ms.is_some() {
                     return Err(Failure::Usage(
                         "--delay-ms sets the built-in server's delay; with --target the URL decides, so give one or the other".into(),

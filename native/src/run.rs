@@ -26,7 +26,7 @@ impl IoTarget {
     /// Starts the built-in server when the experiment needs one, or checks
     /// that `--target` answers.
     pub fn prepare(experiment: &Experiment, params: &Params) -> Result<IoTarget, Failure> {
-        if !experiment.needs_io() {
+        if !experiment.uses_http() {
             return Ok(IoTarget {
                 server: None,
                 base_url: String::new(),
@@ -132,6 +132,7 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
         options.models.len() as u64 * u64::from(options.params.warmup + options.params.runs);
     let progress = Progress::new(steps, options.quiet);
     let runs = measure(&plan, &options.params, &options.models, &env, &progress);
+    crate::db::remove_databases(&env.io.db_dir);
     progress.finish();
     target.close();
     let report = Report::build(

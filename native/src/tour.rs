@@ -82,6 +82,7 @@ pub fn run(args: TourArgs) -> Result<ExitCode, Failure> {
         );
         progress.step(experiment.id.to_string());
         let runs = measure(&plan, &params, &Model::ALL, &env, &progress);
+        crate::db::remove_databases(&env.io.db_dir);
         progress.finish();
         target.close();
         let report = Report::build(

@@ -91,6 +91,11 @@ test('knobs are validated as they are typed, and imports are checked', async (t)
   assert.equal(await page.isDisabled('#run'), true);
   await page.fill('#knob-workers', '2');
   assert.equal(await page.isDisabled('#run'), false);
+  await page.selectOption('#experiment', 'cpu-sqrt');
+  await page.click('#quick');
+  assert.equal(await page.inputValue('#knob-n'), '5,000,000');
+  assert.equal(await page.inputValue('#knob-runs'), '1');
+  assert.equal(await page.inputValue('#knob-warmup'), '0');
   await page.setInputFiles('#import', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"nope": 1}') });
   await page.waitForSelector('#import-error');
   assert.match(await page.textContent('#import-error'), /broken\.json is not a concur report/);
@@ -108,6 +113,8 @@ test('every other experiment answers the same under every model', async (t) => {
   await open(page, server.url);
   const cases = {
     'data-batches': { workers: 2, tasks: 4, n: 200000, runs: 1, warmup: 0 },
+    convoy: { workers: 2, tasks: 10, n: 2000000, 'delay-ms': 0, runs: 1, warmup: 0 },
+    'db-inserts': { workers: 3, tasks: 3, n: 5, 'delay-ms': 2, runs: 1, warmup: 0 },
     scraper: { workers: 3, tasks: 3, 'delay-ms': 100, runs: 1, warmup: 0 },
     'async-requests': { workers: 5, tasks: 10, 'delay-ms': 100, runs: 1, warmup: 0 },
     'health-check': { workers: 2, tasks: 10, 'delay-ms': 100, runs: 1, warmup: 0 },

@@ -7,7 +7,7 @@
 //! memory) or await a timer.
 
 use crate::js::{describe, sleep_ms};
-use concur_core::worker::BlockingIo;
+use concur_core::worker::{BlockingIo, DbConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
 
@@ -70,6 +70,40 @@ impl BlockingIo for XhrIo {
             .map_err(|err| describe(&err))?;
         request.send().map_err(|err| describe(&err))?;
         request.status().map_err(|err| describe(&err))
+    }
+
+    fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+        Ok(Box::new(StandInDb))
+    }
+
+    fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Rows committed to the stand-in database of this WebAssembly instance.
+static STAND_IN_ROWS: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+
+/// How long a stand-in commit holds the writer lock, like a small SQLite
+/// commit on a fast disk.
+const STAND_IN_COMMIT_MS: u64 = 1;
+
+/// What stands in for SQLite in the browser: one table per WebAssembly
+/// instance behind a single writer lock held for a commit's time. Threads
+/// share it (and wait for each other, as SQLite's writers do); each process
+/// worker has its own instance, so its own table.
+struct StandInDb;
+
+impl DbConnection for StandInDb {
+    fn insert_commit(&mut self, _task_idx: u32, _row: u32) -> Result<u64, String> {
+        let asked = crate::clock::now_ms();
+        let mut rows = STAND_IN_ROWS
+            .lock()
+            .map_err(|_| "the stand-in database is poisoned")?;
+        let waited = ((crate::clock::now_ms() - asked).max(0.0) * 1e6) as u64;
+        std::thread::sleep(std::time::Duration::from_millis(STAND_IN_COMMIT_MS));
+        *rows += 1;
+        Ok(waited)
     }
 }
 

@@ -17,6 +17,8 @@ pub enum TaskAnswer {
     Stats { kept: u64, sum: u64 },
     /// How many of a run of requests succeeded.
     Requests { ok: u32, total: u32 },
+    /// How many rows a task inserted and committed.
+    Rows { inserted: u32 },
 }
 
 impl TaskAnswer {
@@ -64,6 +66,7 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     let mut sums = Vec::new();
     let (mut batches, mut kept, mut kept_sum) = (0u64, 0u64, 0u64);
     let mut parts = Vec::new();
+    let mut rows = 0u64;
     let mut statuses: Vec<(u16, usize)> = Vec::new();
     for answer in answers.iter().flatten() {
         match answer {
@@ -80,7 +83,11 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
             TaskAnswer::Requests { ok, total } => {
                 parts.push(format!("{ok} of {total} requests ok"));
             }
+            TaskAnswer::Rows { inserted } => rows += u64::from(*inserted),
         }
+    }
+    if rows > 0 {
+        parts.push(format!("{rows} rows committed"));
     }
     if batches > 0 {
         parts.push(format!(

@@ -184,6 +184,19 @@ pub fn check_claims(
                 ),
             ]
         }
+        "db-inserts" => vec![check(
+            "threads overlap the processing after each commit, though SQLite lets one writer in at a time",
+            "4 threads x 10 rows in 0.45 s",
+            match (ctx.median(Model::ThreadsGil), ctx.median(Model::Sequential)) {
+                (Some(threads), Some(sequential)) => Some((
+                    format!(
+                        "threads-gil {threads:.2} s against {sequential:.2} s one after another"
+                    ),
+                    threads <= 0.6 * sequential,
+                )),
+                _ => None,
+            },
+        )],
         "scraper" => vec![about_one_delay(
             &ctx,
             Model::ThreadsGil,

@@ -33,6 +33,14 @@ pub enum Op {
     /// `count` GETs one after another (the convoy's I/O thread); the
     /// answer counts the successful ones.
     Gets { url: String, count: u32 },
+    /// Insert `rows` rows into the shared database `db` through a
+    /// connection of the task's own, committing each, then "processing"
+    /// for `process_ms` (a sleep) before the next.
+    Insert {
+        db: String,
+        rows: u32,
+        process_ms: u64,
+    },
 }
 
 impl Op {
@@ -152,9 +160,15 @@ impl Experiment {
         params
     }
 
-    /// True when the experiment performs I/O (and so needs a server).
-    pub fn needs_io(&self) -> bool {
+    /// True when the experiment makes HTTP requests (and so needs a server
+    /// or `--target`).
+    pub fn uses_http(&self) -> bool {
         self.bound == Bound::Io
+            && self
+                .plan(&self.quick(), "http://probe")
+                .tasks
+                .iter()
+                .any(|task| task.op.url().is_some())
     }
 
     /// Checks one task's answer against what the workload must produce,
@@ -197,6 +211,16 @@ impl Experiment {
                 } else {
                     Err(format!(
                         "task {}: {ok} of {total} GETs of {url} succeeded, {count} expected",
+                        task.idx
+                    ))
+                }
+            }
+            (Op::Insert { rows, .. }, TaskAnswer::Rows { inserted }) => {
+                if inserted == rows {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "task {}: {inserted} of {rows} rows inserted",
                         task.idx
                     ))
                 }

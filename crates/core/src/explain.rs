@@ -55,9 +55,13 @@ pub fn explain(
             "it computed on one core at a time, like sequential code, so its edge is noise"
                 .to_string()
         }
-        (Bound::Io, _) => format!(
+        (Bound::Io, _) if experiment.uses_http() => format!(
             "its {} requests waited for the server at the same time instead of one after another",
             params.tasks
+        ),
+        (Bound::Io, _) => format!(
+            "its {} workers waited (for the disk, for their processing) at the same time instead of one after another",
+            params.workers.min(params.tasks)
         ),
     };
     sentences.push(format!(
@@ -118,6 +122,17 @@ pub fn explain(
                 processes.time.serialize_s * 1000.0
             ));
         }
+    }
+    if experiment.id == "db-inserts" {
+        let waited: f64 = [Model::ThreadsGil, Model::ThreadsFree]
+            .iter()
+            .filter_map(|m| find(results, *m))
+            .map(|r| r.time.queue_wait_s)
+            .fold(0.0, f64::max);
+        sentences.push(format!(
+            "SQLite lets one connection write at a time: the thread models waited up to {:.1} ms in all for its lock (queue-wait in the trace), small beside the processing they overlapped.",
+            waited * 1000.0
+        ));
     }
     if experiment.bound == Bound::Cpu && cores < 2 {
         sentences.push(

@@ -20,6 +20,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub trait BlockingIo: Sync {
     /// GETs `url`, blocking the calling thread, and returns the HTTP status.
     fn get(&self, url: &str) -> Result<u16, String>;
+
+    /// Opens a connection of its own to the shared database `db`.
+    fn open_db(&self, db: &str) -> Result<Box<dyn DbConnection + '_>, String>;
+
+    /// Blocks the calling thread for `ms` milliseconds (`time.sleep`).
+    fn sleep_ms(&self, ms: u64);
+}
+
+/// One connection to a database that many workers write to.
+pub trait DbConnection {
+    /// Inserts one row and commits it; returns the nanoseconds spent
+    /// waiting for the database's write lock (SQLite has a single writer).
+    fn insert_commit(&mut self, task_idx: u32, row: u32) -> Result<u64, String>;
 }
 
 /// One worker's view of a run.
@@ -73,7 +86,7 @@ impl<'a> WorkerCtx<'a> {
                 });
                 Some(TaskAnswer::Stats { kept, sum })
             }
-            Op::Get { .. } | Op::Gets { .. } => None,
+            Op::Get { .. } | Op::Gets { .. } | Op::Insert { .. } => None,
         }
     }
 
@@ -82,10 +95,18 @@ impl<'a> WorkerCtx<'a> {
         if let Some(answer) = self.compute(task) {
             return Ok(answer);
         }
+        if let Op::Insert {
+            db,
+            rows,
+            process_ms,
+        } = &task.op
+        {
+            return self.insert(task.idx, db, *rows, *process_ms, io);
+        }
         let (url, count) = task
             .op
             .requests()
-            .expect("every operation computes or requests");
+            .expect("every operation computes, inserts or requests");
         let mut statuses = Vec::with_capacity(count as usize);
         for _ in 0..count {
             // Blocking I/O happens without the GIL; taking it back afterwards
@@ -102,6 +123,56 @@ impl<'a> WorkerCtx<'a> {
             statuses.push(status.map_err(|why| format!("task {}: GET {url}: {why}", task.idx))?);
         }
         Ok(task.op.answer_from(&statuses))
+    }
+
+    /// Runs blocking work without the GIL, as a C extension or a system
+    /// call does, and takes the lock back afterwards.
+    fn without_gil<T>(&mut self, task_idx: u32, work: impl FnOnce(&mut Self) -> T) -> T {
+        if let Some(gil) = self.gil {
+            gil.release(self.recorder.lane());
+        }
+        let result = work(self);
+        self.take_gil(Some(task_idx));
+        result
+    }
+
+    /// The db-inserts task: a connection of its own, one commit per row,
+    /// then the simulated processing. Waiting for SQLite's write lock is a
+    /// queue-wait slice, the commit an io-wait slice, processing idle.
+    fn insert(
+        &mut self,
+        task_idx: u32,
+        db: &str,
+        rows: u32,
+        process_ms: u64,
+        io: &dyn BlockingIo,
+    ) -> Result<TaskAnswer, String> {
+        let mut connection = io
+            .open_db(db)
+            .map_err(|why| format!("task {task_idx}: opening {db}: {why}"))?;
+        for row in 0..rows {
+            let committed = self.without_gil(task_idx, |ctx| {
+                let start = ctx.clock.now_ns();
+                let waited = connection.insert_commit(task_idx, row);
+                let end = ctx.clock.now_ns();
+                if let Ok(waited) = waited {
+                    let locked_until = (start + waited).min(end);
+                    if waited > 0 {
+                        ctx.record(EventKind::QueueWait, start, locked_until, Some(task_idx));
+                    }
+                    ctx.record(EventKind::IoWait, locked_until, end, Some(task_idx));
+                }
+                waited
+            });
+            committed.map_err(|why| format!("task {task_idx}: row {row}: {why}"))?;
+            self.without_gil(task_idx, |ctx| {
+                let start = ctx.clock.now_ns();
+                io.sleep_ms(process_ms);
+                let end = ctx.clock.now_ns();
+                ctx.record(EventKind::Idle, start, end, Some(task_idx));
+            });
+        }
+        Ok(TaskAnswer::Rows { inserted: rows })
     }
 
     /// The cpu-sqrt workload, handing the GIL over when another thread asks.
@@ -230,6 +301,44 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
             Ok(200)
         }
+        fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+            Err("no database here".into())
+        }
+        fn sleep_ms(&self, ms: u64) {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+    }
+
+    /// A database with one writer at a time: a commit holds a shared lock
+    /// for 1 ms and reports how long it waited for it. It also checks that
+    /// nobody holds the GIL while it works.
+    struct OneWriter<'g>(&'g std::sync::Mutex<u32>, &'g Gil);
+    impl DbConnection for OneWriter<'_> {
+        fn insert_commit(&mut self, _task_idx: u32, _row: u32) -> Result<u64, String> {
+            assert_ne!(
+                self.1.holder(),
+                Some(0),
+                "the GIL is let go around the commit"
+            );
+            let asked = Instant::now();
+            let mut rows = self.0.lock().unwrap();
+            let waited = asked.elapsed().as_nanos() as u64;
+            std::thread::sleep(Duration::from_millis(1));
+            *rows += 1;
+            Ok(waited)
+        }
+    }
+    struct Db<'g>(&'g std::sync::Mutex<u32>, &'g Gil);
+    impl BlockingIo for Db<'_> {
+        fn get(&self, _url: &str) -> Result<u16, String> {
+            Ok(200)
+        }
+        fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+            Ok(Box::new(OneWriter(self.0, self.1)))
+        }
+        fn sleep_ms(&self, ms: u64) {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
     }
 
     /// Two threads each sum 30M square roots (tens of ms) and return the trace.
@@ -260,6 +369,54 @@ mod tests {
             lanes: vec![],
             events,
         }
+    }
+
+    #[test]
+    fn inserts_commit_every_row_without_the_gil_and_show_lock_waits() {
+        let gil = Gil::new(Duration::from_millis(5));
+        let rows = std::sync::Mutex::new(0u32);
+        let clock = TestClock(Instant::now());
+        let db = Db(&rows, &gil);
+        let task = |idx| Task {
+            idx,
+            op: Op::Insert {
+                db: "t".into(),
+                rows: 5,
+                process_ms: 1,
+            },
+        };
+        let mut events = Vec::new();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2u32)
+                .map(|lane| {
+                    let (clock, gil, db) = (&clock, &gil, &db);
+                    scope.spawn(move || {
+                        let mut ctx = WorkerCtx::new(lane, clock, Some(gil));
+                        ctx.start();
+                        assert_eq!(
+                            ctx.run_task(&task(lane), db),
+                            Ok(TaskAnswer::Rows { inserted: 5 })
+                        );
+                        ctx.finish()
+                    })
+                })
+                .collect();
+            for handle in handles {
+                events.extend(handle.join().unwrap());
+            }
+        });
+        assert_eq!(*rows.lock().unwrap(), 10);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.kind == EventKind::IoWait)
+                .count(),
+            10
+        );
+        assert_eq!(
+            events.iter().filter(|e| e.kind == EventKind::Idle).count(),
+            10
+        );
     }
 
     #[test]
@@ -297,6 +454,10 @@ mod tests {
                 assert_eq!(self.0.holder(), None);
                 Ok(204)
             }
+            fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+                Err("no database here".into())
+            }
+            fn sleep_ms(&self, _ms: u64) {}
         }
         assert_eq!(
             ctx.run_task(&get, &CheckFree(&gil)),

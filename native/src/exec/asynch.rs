@@ -8,6 +8,7 @@
 
 use super::Env;
 use crate::clock::{NativeClock, thread_cpu_ns};
+use crate::http::UreqIo;
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
@@ -43,6 +44,7 @@ async fn coroutine(
     limit: Arc<Semaphore>,
     client: reqwest::Client,
     clock: NativeClock,
+    blocking: UreqIo,
 ) -> TaskResult {
     let lane = task.idx;
     let queued = clock.now_ns();
@@ -58,7 +60,9 @@ async fn coroutine(
     // Computations run right on the loop and block it, as under asyncio.
     let outcome = match (ctx.compute(&task), task.op.requests()) {
         (Some(answer), _) => Ok(answer),
-        (None, None) => Err(format!("task {}: nothing to do", task.idx)),
+        // Blocking work with no async library (the database): it runs on
+        // the loop and stalls it, as sqlite3 would under asyncio.
+        (None, None) => ctx.run_task(&task, &blocking),
         (None, Some((url, count))) => {
             let mut codes = Vec::with_capacity(count as usize);
             loop {
@@ -103,6 +107,7 @@ pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
             .build()
             .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
         let limit = Arc::new(Semaphore::new(limit as usize));
+        let blocking = env.io.clone();
         runtime.block_on(async move {
             let handles: Vec<_> = plan
                 .tasks
@@ -113,6 +118,7 @@ pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
                         limit.clone(),
                         client.clone(),
                         clock,
+                        blocking.clone(),
                     ))
                 })
                 .collect();

@@ -31,7 +31,7 @@ struct Fed {
     cpu_ns: u64,
 }
 
-fn spawn_worker(lane: u32) -> std::io::Result<Child> {
+fn spawn_worker(lane: u32, db_dir: &std::path::Path) -> std::io::Result<Child> {
     let exe = std::env::current_exe()?;
     let child = Command::new(exe)
         .args([
@@ -41,6 +41,7 @@ fn spawn_worker(lane: u32) -> std::io::Result<Child> {
             "--parent",
             &std::process::id().to_string(),
         ])
+        .env(crate::db::DB_DIR_VAR, db_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -243,7 +244,7 @@ pub fn run_processes(plan: &Plan, workers: u32, env: &Env) -> RunOutcome {
     let spawned: Vec<(u32, std::io::Result<Child>, u64)> = (0..workers)
         .map(|lane| {
             let spawn_start = env.clock.now_ns();
-            (lane, spawn_worker(lane), spawn_start)
+            (lane, spawn_worker(lane, &env.io.db_dir), spawn_start)
         })
         .collect();
     let queue = Mutex::new(plan.tasks.iter().collect::<VecDeque<_>>());

@@ -84,6 +84,33 @@ fn convoy_answers_under_every_model_and_measures_each_request() {
 }
 
 #[test]
+fn db_inserts_commit_every_row_under_every_model_and_refuse_a_target() {
+    let report = run_all_models(
+        "db-inserts",
+        &[
+            "--n",
+            "5",
+            "--tasks",
+            "3",
+            "--workers",
+            "3",
+            "--delay-ms",
+            "2",
+        ],
+    );
+    assert_eq!(report["results"][0]["answer"], "15 rows committed");
+    let finished = run_concur(&["run", "db-inserts", "--target", "http://127.0.0.1:9/"]);
+    finished.assert_exit_code(2);
+    assert!(
+        finished
+            .stderr
+            .contains("--target does not apply to db-inserts"),
+        "{}",
+        finished.stderr
+    );
+}
+
+#[test]
 fn data_batches_answer_under_every_model_and_processes_pay_to_ship_them() {
     let dir = TempDir::new("batches");
     let trace_path = dir.join("trace.json");
@@ -165,6 +192,7 @@ fn list_shows_every_experiment() {
         "quick-io",
         "convoy",
         "scraper",
+        "db-inserts",
         "cpu-sqrt",
         "data-batches",
         "async-requests",
@@ -182,6 +210,7 @@ fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
         "quick-io",
         "convoy",
         "scraper",
+        "db-inserts",
         "cpu-sqrt",
         "data-batches",
         "async-requests",

@@ -121,6 +121,8 @@ pub struct State {
 
 pub enum Action {
     Pick(String),
+    /// Sets the knobs to the experiment's quick preset.
+    Quick,
     SetKnob(Knob, String),
     ToggleModel(Model),
     Runner(FromRunner),
@@ -307,6 +309,11 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Pick(id) => next.pick(&id),
+            Action::Quick => {
+                let mut quick = next.current().quick();
+                quick.workers = quick.workers.min(BROWSER_WORKERS.max as u32);
+                next.knobs = Knob::ALL.iter().map(|k| k.default_text(&quick)).collect();
+            }
             Action::SetKnob(knob, text) => next.set_knob(knob, text),
             Action::ToggleModel(model) => {
                 if next.models.contains(&model) {

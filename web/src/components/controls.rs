@@ -37,6 +37,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let http = experiment.uses_http();
     let knobs = Knob::ALL
         .iter()
         .filter(|k| k.applies(&experiment))
@@ -50,7 +51,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let id = format!("knob-{}", knob.flag());
             html! {
                 <label class={classes!("knob", problem.is_some().then_some("invalid"))}>
-                    <span>{ match (knob, experiment.n_means, experiment.tasks_means) { (Knob::N, Some(means), _) => format!("{means} (n)"), (Knob::Tasks, _, Some(means)) => means.to_string(), _ => knob.label().to_string() } }</span>
+                    <span>{ match (knob, experiment.n_means, experiment.tasks_means) { (Knob::N, Some(means), _) => format!("{means} (n)"), (Knob::Tasks, _, Some(means)) => means.to_string(), (Knob::DelayMs, _, _) if !http => "processing after each row (ms)".to_string(), _ => knob.label().to_string() } }</span>
                     <input id={id} value={state.knob(knob).to_string()} {oninput} />
                     // Always present, so the input keeps its place (and focus) when a message appears.
                     <em class="field-error">{ problem.map(|p| p.problem).unwrap_or_default() }</em>
@@ -99,6 +100,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
             <p class="summary">{ experiment.summary }{ ". The tutorial: " }{ experiment.claim }{ "." }</p>
             <div class="knobs">{ for knobs }</div>
+            <button id="quick" class="quick" title="a tenth of the waits, a twentieth of the computing, one run"
+                    onclick={{ let dispatch = props.state.dispatcher(); Callback::from(move |_| dispatch.dispatch(Action::Quick)) }}>
+                { "Quick preset (for a phone)" }
+            </button>
             <div class="models">{ for models }</div>
             <button id="run" {onclick} disabled={running || !ready || !valid}>{ if running { "Running…" } else { "Run" } }</button>
             { status }
