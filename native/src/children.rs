@@ -43,6 +43,7 @@ fn kill_all_and_exit() -> ! {
             libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
         }
     }
+    crate::db::remove_databases(&crate::db::db_dir());
     eprintln!("concur: interrupted; stopped every worker");
     std::process::exit(130);
 }

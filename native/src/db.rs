@@ -16,12 +16,15 @@ pub const DB_DIR_VAR: &str = "CONCUR_DB_DIR";
 /// How long a writer waits for SQLite's lock before the insert fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The directory of this command's databases: inherited from the parent, or
-/// a fresh one under the system's temp dir.
+/// The directory of this command's databases, under the system's temp dir
+/// and named for this process, so removing it touches nothing else.
 pub fn db_dir() -> PathBuf {
-    std::env::var_os(DB_DIR_VAR)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("concur-db-{}", std::process::id())))
+    std::env::temp_dir().join(format!("concur-db-{}", std::process::id()))
+}
+
+/// The directory a worker process was handed by its runner.
+pub fn inherited_db_dir() -> PathBuf {
+    std::env::var_os(DB_DIR_VAR).map_or_else(db_dir, PathBuf::from)
 }
 
 /// Removes the databases of this command (nothing if none was made).

@@ -120,7 +120,7 @@ impl RunArgs {
         let params = Params::new(
             whole(params::TASKS, &self.tasks, d.tasks.into())?,
             whole(params::WORKERS, &self.workers, d.workers.into())?,
-            whole(params::N, &self.n, d.n)?,
+            whole(experiment.n_limit(), &self.n, d.n)?,
             whole(params::DELAY_MS, &self.delay_ms, d.delay_ms)?,
             gil_switch_ms,
             whole(params::RUNS, &self.runs, d.runs.into())?,

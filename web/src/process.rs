@@ -35,7 +35,11 @@ pub fn process_main(name_rest: &str) {
         while let Ok(message) = inbox.next().await {
             let decode_start = clock.now_ns();
             let Ok(message) = read_frame::<ToWorker>(&message) else {
-                continue;
+                // An unreadable task: say goodbye, so the runner fails the
+                // task in flight instead of waiting for an answer forever.
+                let _ = post_frame(&scope, &encode_frame(&FromWorker::Bye { cpu_ns: 0 }));
+                scope.close();
+                return;
             };
             let decode_end = clock.now_ns();
             let reply = match message {

@@ -6,7 +6,7 @@
 //! experiment they came from.
 
 use crate::answer::TaskAnswer;
-use crate::params::{Params, group};
+use crate::params::{self, Limit, Params, group};
 use crate::workload;
 use serde::{Deserialize, Serialize};
 
@@ -153,11 +153,24 @@ impl Experiment {
         let mut params = self.defaults.clone();
         params.runs = 1;
         params.warmup = 0;
-        match self.bound {
-            Bound::Io => params.delay_ms = (params.delay_ms / 10).max(50),
-            Bound::Cpu => params.n = (params.n / 20).max(1000),
+        // Long waits shrink to a tenth (at least 50 ms); short ones stay.
+        params.delay_ms = (params.delay_ms / 10).max(params.delay_ms.min(50));
+        // Big iteration counts shrink to a twentieth; small counts (rows) stay.
+        if params.n >= 20_000 {
+            params.n = (params.n / 20).max(1000);
         }
         params
+    }
+
+    /// The allowed range of `--n` here: what fits in memory where `n` is a
+    /// batch size, what finishes where it counts rows.
+    pub fn n_limit(&self) -> Limit {
+        let max = match self.id {
+            "data-batches" => 100_000_000,
+            "db-inserts" => 100_000,
+            _ => params::N.max,
+        };
+        Limit { max, ..params::N }
     }
 
     /// True when the experiment makes HTTP requests (and so needs a server
@@ -308,6 +321,11 @@ mod tests {
         );
         let io = find("scraper").unwrap().quick();
         assert_eq!((io.delay_ms, io.tasks, io.workers), (200, 5, 5));
+        let convoy = find("convoy").unwrap().quick();
+        assert_eq!((convoy.delay_ms, convoy.n), (0, 15_000_000));
+        let db = find("db-inserts").unwrap().quick();
+        assert_eq!((db.delay_ms, db.n), (10, 10));
+        assert_eq!(find("data-batches").unwrap().n_limit().max, 100_000_000);
     }
 
     #[test]

@@ -87,10 +87,17 @@ pub fn explain(
                 "unexpected: threads-gil reached {}, but a GIL should keep CPU-bound threads near 1x; the machine may have been busy during the sequential runs",
                 speedup_text(gil)
             ),
-            Bound::Io if speedup >= 1.5 || gil.speedup.is_none() => format!(
-                "the GIL did not hold threads-gil back ({}): a thread lets go of the lock while it waits for I/O",
-                speedup_text(gil)
-            ),
+            // With one worker or one task nothing can overlap: no surprise.
+            Bound::Io
+                if speedup >= 1.5
+                    || gil.speedup.is_none()
+                    || params.workers.min(params.tasks) == 1 =>
+            {
+                format!(
+                    "the GIL did not hold threads-gil back ({}): a thread lets go of the lock while it waits for I/O",
+                    speedup_text(gil)
+                )
+            }
             Bound::Io => format!(
                 "unexpected: threads-gil reached only {} on I/O; threads release the GIL while they wait, so they should overlap",
                 speedup_text(gil)

@@ -57,7 +57,8 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let clock = NativeClock;
-    let io = UreqIo::default();
+    let mut io = UreqIo::default();
+    io.db_dir = crate::db::inherited_db_dir();
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = std::io::stdout().lock();
     let mut run = || -> Result<(), String> {

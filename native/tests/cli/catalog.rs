@@ -231,3 +231,18 @@ fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
         "the tutorial's numbers stand beside the measured ones"
     );
 }
+
+#[test]
+fn n_is_limited_to_what_each_experiment_can_hold() {
+    for (experiment, max) in [("data-batches", "100,000,000"), ("db-inserts", "100,000")] {
+        let finished = run_concur(&["run", experiment, "--n", "200000000"]);
+        finished.assert_exit_code(2);
+        assert!(
+            finished
+                .stderr
+                .contains(&format!("--n must be a whole number from 1 to {max}")),
+            "{experiment}: {}",
+            finished.stderr
+        );
+    }
+}

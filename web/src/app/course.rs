@@ -66,7 +66,8 @@ pub fn format_hash(lesson: &str, knobs: &[(Knob, String)], models: &[Model]) -> 
     for (knob, text) in knobs {
         let clean: String = text
             .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            // Digits, letters and the signs a number may carry ("1e-2").
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
             .collect();
         parts.push(format!("{}={clean}", knob.flag()));
     }

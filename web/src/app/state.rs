@@ -181,7 +181,7 @@ impl State {
         match knob {
             Knob::Workers => whole(BROWSER_WORKERS),
             Knob::Tasks => whole(params::TASKS),
-            Knob::N => whole(params::N),
+            Knob::N => whole(self.current().n_limit()),
             Knob::DelayMs => whole(params::DELAY_MS),
             Knob::GilSwitchMs => params::parse_gil_switch_ms(text),
             Knob::Runs => whole(params::RUNS),
