@@ -85,3 +85,22 @@ test('the arrow keys step through the lessons, but not while typing', async (t) 
   await page.click('#prev');
   await page.waitForSelector('#lesson[data-lesson="gil"]');
 });
+
+test('the comparison lesson measures its rows in this browser', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { await close(); await server.stop(); });
+  await page.goto(`${server.url}/#lesson=comparison`);
+  await page.waitForSelector('#lesson[data-lesson="comparison"]');
+  await ready(page);
+  await page.click('#measure');
+  await page.waitForSelector('#costs', { timeout: 60000 });
+  const cells = await page.$$eval('#costs td.num', (tds) => tds.map((td) => parseFloat(td.textContent)));
+  assert.equal(cells.length, 3);
+  assert.ok(cells[0] > 0, `a worker takes time to start: ${cells[0]} ms`);
+  assert.ok(cells[1] > 0 && cells[1] < cells[0] * 1000, `a task is far cheaper than a worker: ${cells[1]} us`);
+  assert.equal(cells[2], 100000);
+  assert.match(await page.textContent('#costs'), /8 Web Workers sharing memory/);
+  await shot(page, 'comparison-measured');
+  assert.deepEqual(errors, []);
+});

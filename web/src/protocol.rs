@@ -29,6 +29,23 @@ pub struct RunRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToRunner {
     Run(RunRequest),
+    /// Measure what workers and tasks cost here (the comparison lesson).
+    Measure,
+}
+
+/// What the comparison table's rows cost in this browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Costs {
+    /// Starting a Web Worker with its own WebAssembly instance until it
+    /// answers: what a process (and, here, a thread) costs to create.
+    pub worker_start_ms: f64,
+    pub workers_started: u32,
+    /// Creating and running one async task on the event loop.
+    pub task_start_us: f64,
+    /// Async tasks alive at once (all waiting) in the largest trial.
+    pub tasks_alive: u32,
+    /// Threads the pool runs, or why there are none.
+    pub pool_threads: Result<u32, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +61,7 @@ pub enum FromRunner {
         total: u32,
         label: String,
     },
+    Measured(Costs),
     Finished {
         report: Box<Report>,
         runs: Vec<ModelRuns>,

@@ -162,6 +162,13 @@ pub fn App() -> Html {
             }));
         })
     };
+    let on_measure = {
+        let (dispatch, send) = (state.dispatcher(), send.clone());
+        Callback::from(move |_| {
+            dispatch.dispatch(Action::Measuring);
+            send.emit(ToRunner::Measure);
+        })
+    };
     let on_import = {
         let dispatch = state.dispatcher();
         Callback::from(move |imported: Result<Report, String>| {
@@ -211,7 +218,7 @@ pub fn App() -> Html {
                 <p class="indicative">{ "Browser timers are coarse (5 to 100 µs), so these numbers are indicative; the native runner (concur run) is the authority." }</p>
             </header>
             { notices(&state) }
-            <LessonView state={state.clone()} />
+            <LessonView state={state.clone()} {on_measure} />
             <Controls state={state.clone()} {on_run} />
             // Stable wrappers: yew matches unkeyed children from the end, so a
             // child list that grows must not shift the header (and its ticker).

@@ -1,7 +1,7 @@
 //! The page's state as a reducer: knobs as typed, runner status, results.
 
 use crate::app::course::Link;
-use crate::protocol::{FromRunner, IoMode};
+use crate::protocol::{Costs, FromRunner, IoMode};
 use crate::runner::BROWSER_WORKERS;
 use concur_core::experiment::{self, Bound, Experiment};
 use concur_core::lessons::{Lesson, lessons};
@@ -117,6 +117,10 @@ pub struct State {
     pub visited: Vec<String>,
     /// The learner's answer to the open lesson's question.
     pub prediction: Option<String>,
+    /// The comparison lesson's measurements, once made.
+    pub costs: Option<Costs>,
+    /// True while the runner measures them.
+    pub measuring: bool,
 }
 
 pub enum Action {
@@ -132,6 +136,8 @@ pub enum Action {
     Imported(Result<Rc<Report>, String>),
     ShowTimeline(Model),
     GoLesson(usize),
+    /// The runner was asked to measure costs.
+    Measuring,
     /// Moves by this many lessons (the arrow keys).
     Step(isize),
     RestoreVisited(Vec<String>),
@@ -160,6 +166,8 @@ impl State {
             lesson: 0,
             visited: Vec::new(),
             prediction: None,
+            costs: None,
+            measuring: false,
         }
     }
 
@@ -346,7 +354,12 @@ impl Reducible for State {
                     next.timeline_model = report.results.first().map(|r| r.model);
                     next.result = Some(Rc::new((*report, runs)));
                 }
+                FromRunner::Measured(costs) => {
+                    next.measuring = false;
+                    next.costs = Some(costs);
+                }
                 FromRunner::Failed { message } => {
+                    next.measuring = false;
                     next.completed += 1;
                     next.runner = RunnerStatus::Ready;
                     next.error = Some(message);
@@ -357,6 +370,7 @@ impl Reducible for State {
             Action::Imported(imported) => next.imported = Some(imported),
             Action::ShowTimeline(model) => next.timeline_model = Some(model),
             Action::GoLesson(idx) => next.go_lesson(idx),
+            Action::Measuring => next.measuring = true,
             Action::Step(by) => {
                 let target = next.lesson as isize + by;
                 if target >= 0 {

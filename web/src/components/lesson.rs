@@ -11,6 +11,45 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct LessonProps {
     pub state: UseReducerHandle<State>,
+    /// Asks the runner to measure the comparison table's rows.
+    pub on_measure: Callback<()>,
+}
+
+/// The comparison lesson's rows, measured in this browser.
+fn costs(state: &State, on_measure: &Callback<()>) -> Html {
+    let onclick = {
+        let on_measure = on_measure.clone();
+        Callback::from(move |_| on_measure.emit(()))
+    };
+    let table = state.costs.as_ref().map(|costs| {
+        let threads = match &costs.pool_threads {
+            Ok(n) => format!("{n} Web Workers sharing memory, started with the page; each cost about what a process does"),
+            Err(why) => format!("none: {why}"),
+        };
+        html! {
+            <table id="costs">
+                <tbody>
+                    <tr><td>{ "start a process (a Web Worker with its own WebAssembly instance)" }</td>
+                        <td class="num">{ format!("{:.1} ms", costs.worker_start_ms) }</td></tr>
+                    <tr><td>{ "threads" }</td><td>{ threads }</td></tr>
+                    <tr><td>{ "create and run an async task" }</td>
+                        <td class="num">{ format!("{:.2} us", costs.task_start_us) }</td></tr>
+                    <tr><td>{ "async tasks alive at once (all waiting)" }</td>
+                        <td class="num">{ costs.tasks_alive }</td></tr>
+                    <tr><td>{ "memory per worker" }</td>
+                        <td>{ "not reported by browsers; concur bench claims measures it natively" }</td></tr>
+                </tbody>
+            </table>
+        }
+    });
+    html! {
+        <div class="costs">
+            <button id="measure" {onclick} disabled={state.measuring || !matches!(state.runner, crate::app::state::RunnerStatus::Ready)}>
+                { if state.measuring { "Measuring…" } else { "Measure these rows in this browser" } }
+            </button>
+            { for table }
+        </div>
+    }
 }
 
 /// "You predicted ...; the run says ...", once the lesson's experiment ran.
@@ -93,6 +132,7 @@ pub fn LessonView(props: &LessonProps) -> Html {
                 <pre><code class="rust">{ lesson.rust }</code></pre>
             </details>
             if lesson.id == "decision-flow" { <Advisor dispatch={state.dispatcher()} /> }
+            if lesson.id == "comparison" { { costs(state, &props.on_measure) } }
             if lesson.id == "gil" {
                 <p class="also">
                     { "The GIL also slows I/O down when a CPU-bound thread holds it: the convoy effect. " }

@@ -8,6 +8,7 @@
 //! and async runs are awaited on the runner's event loop.
 
 pub mod asynch;
+pub mod costs;
 pub mod processes;
 pub mod threads;
 
@@ -74,6 +75,10 @@ pub fn runner_main() {
             let text = message.as_string().unwrap_or_default();
             let reply = match serde_json::from_str::<ToRunner>(&text) {
                 Ok(ToRunner::Run(request)) => run(request, threads.is_ok()).await,
+                Ok(ToRunner::Measure) => match costs::measure(threads.clone()).await {
+                    Ok(costs) => FromRunner::Measured(costs),
+                    Err(message) => FromRunner::Failed { message },
+                },
                 Err(err) => FromRunner::Failed {
                     message: format!("the runner did not understand the page: {err}"),
                 },
