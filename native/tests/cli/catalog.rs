@@ -8,6 +8,18 @@ use crate::traces::{read_trace, trace_slices};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Every experiment of the catalog, in tutorial order.
+const EXPERIMENTS: [&str; 8] = [
+    "quick-io",
+    "convoy",
+    "scraper",
+    "db-inserts",
+    "cpu-sqrt",
+    "data-batches",
+    "async-requests",
+    "health-check",
+];
+
 const MODELS: [&str; 5] = [
     "sequential",
     "threads-gil",
@@ -188,16 +200,7 @@ fn health_check_threads_each_own_a_fixed_slice() {
 fn list_shows_every_experiment() {
     let finished = run_concur(&["list"]);
     finished.assert_exit_code(0);
-    for id in [
-        "quick-io",
-        "convoy",
-        "scraper",
-        "db-inserts",
-        "cpu-sqrt",
-        "data-batches",
-        "async-requests",
-        "health-check",
-    ] {
+    for id in EXPERIMENTS {
         assert!(finished.stdout.contains(id), "concur list names {id}");
     }
 }
@@ -206,16 +209,7 @@ fn list_shows_every_experiment() {
 fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
     let finished = run_concur(&["tour", "--quick", "--quiet"]);
     finished.assert_exit_code(0);
-    for id in [
-        "quick-io",
-        "convoy",
-        "scraper",
-        "db-inserts",
-        "cpu-sqrt",
-        "data-batches",
-        "async-requests",
-        "health-check",
-    ] {
+    for id in EXPERIMENTS {
         assert!(
             finished.stdout.contains(&format!("({id})")),
             "the tour shows {id}"
