@@ -7,7 +7,7 @@ const { concurServe, browser, open, shot } = require('./support.cjs');
 test('the advisor follows the decision flow', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   await page.click('.stepper .step[data-lesson="decision-flow"]');
   const advice = () => page.textContent('#advice strong');

@@ -11,7 +11,7 @@ const SMALL = 'runs=1&warmup=0&delay-ms=100&n=300000';
 test('every lesson renders, and each Run answers the same under every model', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   for (const [idx, id] of LESSONS.entries()) {
     await page.goto(`${server.url}/#lesson=${id}&${SMALL}`);
@@ -37,7 +37,7 @@ test('every lesson renders, and each Run answers the same under every model', as
 test('a deep link restores the lesson, its knobs and models, and progress survives a reload', async (t) => {
   const server = await concurServe();
   const { page, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await page.goto(`${server.url}/#lesson=gil&workers=3&n=4000000&tasks=6&models=sequential,threads-gil`);
   await page.waitForSelector('#lesson[data-lesson="gil"]');
   // Thread models show as chosen once the runner says threads can run here.
@@ -68,7 +68,7 @@ test('a deep link restores the lesson, its knobs and models, and progress surviv
 test('the arrow keys step through the lessons, but not while typing', async (t) => {
   const server = await concurServe();
   const { page, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await page.goto(`${server.url}/#lesson=side-by-side`);
   await page.waitForSelector('#lesson[data-lesson="side-by-side"]');
   await page.keyboard.press('ArrowRight');
@@ -89,7 +89,7 @@ test('the arrow keys step through the lessons, but not while typing', async (t) 
 test('the comparison lesson measures its rows in this browser', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await page.goto(`${server.url}/#lesson=comparison`);
   await page.waitForSelector('#lesson[data-lesson="comparison"]');
   await ready(page);

@@ -22,7 +22,7 @@ function overlapAcrossTracks(events) {
 test('cpu-sqrt runs under every model in an isolated page', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   assert.match(await page.textContent('#cores'), /^\d+ logical cores$/);
@@ -62,7 +62,7 @@ test('cpu-sqrt runs under every model in an isolated page', async (t) => {
 test('quick-io makes real requests under every model', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   assert.equal(await page.$('#simulated-io'), null, 'a concur server answers, so nothing is simulated');
   await setUp(page, 'quick-io', { workers: 3, tasks: 3, 'delay-ms': 300, runs: 1, warmup: 0 });
@@ -83,7 +83,7 @@ test('quick-io makes real requests under every model', async (t) => {
 test('knobs are validated as they are typed, and imports are checked', async (t) => {
   const server = await concurServe();
   const { page, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   await page.check('#predict input[type=radio] >> nth=0');
   await page.fill('#knob-workers', '0');
@@ -109,7 +109,7 @@ test('knobs are validated as they are typed, and imports are checked', async (t)
 test('every other experiment answers the same under every model', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   const cases = {
     'data-batches': { workers: 2, tasks: 4, n: 200000, runs: 1, warmup: 0 },

@@ -8,7 +8,7 @@ const { staticServe, browser, open, setUp, run, shot, medianSeconds } = require(
 test('a static host degrades clearly and the other models still run', async (t) => {
   const server = await staticServe();
   const { page, errors, close } = await browser();
-  t.after(async () => { await close(); await server.stop(); });
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
   assert.equal(await page.evaluate(() => crossOriginIsolated), false);
   await page.waitForSelector('#simulated-io');

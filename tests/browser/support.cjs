@@ -11,6 +11,10 @@ const root = path.resolve(__dirname, '..', '..');
 const bin = process.env.CONCUR_BIN || path.join(root, 'target', 'debug', 'concur');
 const dist = process.env.CONCUR_DIST || path.join(root, 'dist');
 const shots = path.join(root, 'target', 'browser-tests');
+
+// Servers started here never outlive the test process, however it ends.
+const started = new Set();
+process.on('exit', () => { for (const child of started) child.kill('SIGKILL'); });
 fs.mkdirSync(shots, { recursive: true });
 
 const CHROMIUM_FLAGS = [
@@ -21,6 +25,7 @@ const CHROMIUM_FLAGS = [
 /** Starts `concur serve --dir dist` on a free port; resolves to { url, stop }. */
 async function concurServe() {
   const child = spawn(bin, ['serve', '--port', '0', '--dir', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.add(child);
   const url = await new Promise((resolve, reject) => {
     let seen = '';
     child.stdout.on('data', (chunk) => {
@@ -46,6 +51,7 @@ function freePort() {
 async function staticServe() {
   const port = await freePort();
   const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
+  started.add(child);
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt += 1) {
     try {
@@ -60,8 +66,9 @@ async function staticServe() {
 
 function stopChild(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    const done = () => { started.delete(child); resolve(); };
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', done);
     child.kill('SIGINT');
   });
 }
