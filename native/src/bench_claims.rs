@@ -1,6 +1,7 @@
 //! `concur bench claims`: the comparison table's measurable rows, measured
-//! here: what a thread, a process and an async task cost to create, how much
-//! memory each holds when many are alive, and how many ran at once.
+//! here: what a thread, a process and an async task cost to create and to
+//! switch to, how much memory each holds when many are alive, and how many
+//! ran at once.
 //!
 //! Memory is the growth of resident memory (VmRSS from /proc) while the
 //! units are alive, divided by their number; for processes it is the sum of
@@ -75,6 +76,115 @@ fn task_creation(count: usize) -> f64 {
         }
     });
     micros(clock.now_ns() - start, count)
+}
+
+/// Round trips for the switch figures.
+const ROUND_TRIPS: usize = 10_000;
+
+/// Half a round trip between two threads handing a token back and forth:
+/// what switching from one thread to another costs, in microseconds.
+fn thread_switch() -> f64 {
+    let (to_other, from_main) = std::sync::mpsc::channel::<usize>();
+    let (to_main, from_other) = std::sync::mpsc::channel::<usize>();
+    let other = std::thread::spawn(move || {
+        for token in from_main {
+            if to_main.send(token).is_err() {
+                break;
+            }
+        }
+    });
+    let clock = NativeClock;
+    let start = clock.now_ns();
+    for token in 0..ROUND_TRIPS {
+        to_other.send(token).expect("the other thread is alive");
+        from_other.recv().expect("the other thread answers");
+    }
+    let elapsed = clock.now_ns() - start;
+    drop(to_other);
+    let _ = other.join();
+    micros(elapsed, 2 * ROUND_TRIPS)
+}
+
+/// Half a round trip to a child process through pipes (`concur __pong`).
+fn process_switch() -> Result<f64, String> {
+    use std::io::{Read, Write};
+    let exe = std::env::current_exe().map_err(|err| err.to_string())?;
+    let mut child = Command::new(exe)
+        .arg("__pong")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("cannot start a process: {err}"))?;
+    children::register(child.id());
+    let (mut to_child, mut from_child) = (
+        child.stdin.take().expect("piped"),
+        child.stdout.take().expect("piped"),
+    );
+    let clock = NativeClock;
+    let start = clock.now_ns();
+    let mut byte = [0u8; 1];
+    let mut result = Ok(());
+    for _ in 0..ROUND_TRIPS {
+        if let Err(err) = to_child
+            .write_all(&byte)
+            .and_then(|()| to_child.flush())
+            .and_then(|()| from_child.read_exact(&mut byte))
+        {
+            result = Err(format!("the ping-pong process stopped: {err}"));
+            break;
+        }
+    }
+    let elapsed = clock.now_ns() - start;
+    drop(to_child);
+    children::unregister(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    result.map(|()| micros(elapsed, 2 * ROUND_TRIPS))
+}
+
+/// `concur __pong`: echoes every byte from stdin to stdout until stdin ends.
+pub fn pong() -> ExitCode {
+    use std::io::{Read, Write};
+    let (mut input, mut output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    let mut byte = [0u8; 1];
+    while input.read_exact(&mut byte).is_ok() {
+        if output
+            .write_all(&byte)
+            .and_then(|()| output.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Half a round trip between two tasks on one event loop.
+fn task_switch() -> f64 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let clock = NativeClock;
+    runtime.block_on(async {
+        let (to_other, mut from_main) = tokio::sync::mpsc::channel::<usize>(1);
+        let (to_main, mut from_other) = tokio::sync::mpsc::channel::<usize>(1);
+        let other = tokio::spawn(async move {
+            while let Some(token) = from_main.recv().await {
+                if to_main.send(token).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let start = clock.now_ns();
+        for token in 0..ROUND_TRIPS {
+            to_other.send(token).await.expect("the other task is alive");
+            from_other.recv().await.expect("the other task answers");
+        }
+        let elapsed = clock.now_ns() - start;
+        drop(to_other);
+        let _ = other.await;
+        micros(elapsed, 2 * ROUND_TRIPS)
+    })
 }
 
 /// Memory per thread with `count` threads alive (each waiting at a gate),
@@ -262,6 +372,14 @@ pub fn run() -> Result<ExitCode, Failure> {
         "  async task  {:>10.2} us\n",
         task_creation(100_000)
     ));
+    out.push_str("\nswitch cost (half a ping-pong round trip)\n");
+    out.push_str(&format!("  thread      {:>10.2} us\n", thread_switch()));
+    let process = process_switch().map_err(Failure::Run)?;
+    out.push_str(&format!(
+        "  process     {:>10.2} us   (through pipes)\n",
+        process
+    ));
+    out.push_str(&format!("  async task  {:>10.2} us\n", task_switch()));
     out.push_str("\nmemory per unit while many are alive (resident, not reserved)\n");
     let mut reached = Vec::new();
     let sizes: [(&str, &str, &[usize]); 2] = [

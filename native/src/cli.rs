@@ -41,6 +41,9 @@ pub enum Command {
     /// Exits at once (what `bench claims` starts to time process creation)
     #[command(name = "__exit", hide = true)]
     Exit,
+    /// Echoes stdin to stdout byte by byte (what `bench claims` times switches with)
+    #[command(name = "__pong", hide = true)]
+    Pong,
     /// Measures memory per thread or task in a fresh process (for `bench claims`)
     #[command(name = "__measure", hide = true)]
     Measure { kind: String, count: usize },

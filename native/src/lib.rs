@@ -123,6 +123,7 @@ pub fn main() -> ExitCode {
             ))),
         },
         Command::Exit => Ok(ExitCode::SUCCESS),
+        Command::Pong => Ok(bench_claims::pong()),
         Command::Measure { kind, count } => Ok(bench_claims::measure_in_this_process(&kind, count)),
         Command::Advise(args) => advise::run(args),
         Command::Tour(args) => tour::run(args),

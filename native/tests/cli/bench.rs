@@ -29,3 +29,19 @@ fn the_memory_measurement_reports_per_unit_figures() {
         assert_eq!(words[1], 200.0, "{kind}: all 200 were alive at once");
     }
 }
+
+#[test]
+fn the_ping_pong_process_echoes_every_byte_and_stops_at_end_of_input() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_concur"))
+        .arg("__pong")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("concur starts");
+    child.stdin.take().unwrap().write_all(b"ping").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout, b"ping");
+}
