@@ -46,6 +46,12 @@ pub struct Costs {
     pub tasks_alive: u32,
     /// Threads the pool runs, or why there are none.
     pub pool_threads: Result<u32, String>,
+    /// Half a ping-pong round trip between two pool threads (None without
+    /// a pool), between the runner and a process worker (by message), and
+    /// between two tasks on the event loop; microseconds.
+    pub thread_switch_us: Option<f64>,
+    pub process_switch_us: f64,
+    pub task_switch_us: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -30,12 +30,18 @@ fn costs(state: &State, on_measure: &Callback<()>) -> Html {
             <table id="costs">
                 <tbody>
                     <tr><td>{ "start a process (a Web Worker with its own WebAssembly instance)" }</td>
-                        <td class="num">{ format!("{:.1} ms", costs.worker_start_ms) }</td></tr>
+                        <td class="num" id="cost-worker-start">{ format!("{:.1} ms", costs.worker_start_ms) }</td></tr>
+                    <tr><td>{ "switch between two threads (half a ping-pong)" }</td>
+                        <td class="num" id="cost-thread-switch">{ costs.thread_switch_us.map_or("-".to_string(), |us| format!("{us:.2} us")) }</td></tr>
+                    <tr><td>{ "switch to a process and back, by message (half a round trip)" }</td>
+                        <td class="num" id="cost-process-switch">{ format!("{:.2} us", costs.process_switch_us) }</td></tr>
+                    <tr><td>{ "switch between two async tasks (half a ping-pong)" }</td>
+                        <td class="num" id="cost-task-switch">{ format!("{:.2} us", costs.task_switch_us) }</td></tr>
                     <tr><td>{ "threads" }</td><td>{ threads }</td></tr>
                     <tr><td>{ "create and run an async task" }</td>
-                        <td class="num">{ format!("{:.2} us", costs.task_start_us) }</td></tr>
+                        <td class="num" id="cost-task-start">{ format!("{:.2} us", costs.task_start_us) }</td></tr>
                     <tr><td>{ "async tasks alive at once (all waiting)" }</td>
-                        <td class="num">{ costs.tasks_alive }</td></tr>
+                        <td class="num" id="cost-tasks-alive">{ costs.tasks_alive }</td></tr>
                     <tr><td>{ "memory per worker" }</td>
                         <td>{ "not reported by browsers; concur bench claims measures it natively" }</td></tr>
                 </tbody>

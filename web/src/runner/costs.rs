@@ -30,6 +30,82 @@ async fn start_one(idx: u32) -> Result<f64, String> {
     }
 }
 
+/// Round trips for the switch figures.
+const ROUND_TRIPS: u32 = 2_000;
+const MESSAGE_ROUND_TRIPS: u32 = 200;
+
+/// Half a round trip between two pool threads handing a token back and forth.
+fn thread_switch() -> f64 {
+    let (to_other, from_main) = std::sync::mpsc::channel::<u32>();
+    let (to_main, from_other) = std::sync::mpsc::channel::<u32>();
+    let elapsed_ms = std::sync::Mutex::new(0.0);
+    rayon::scope(|scope| {
+        scope.spawn(move |_| {
+            for token in from_main {
+                if to_main.send(token).is_err() {
+                    break;
+                }
+            }
+        });
+        let elapsed_ms = &elapsed_ms;
+        scope.spawn(move |_| {
+            let started = now_ms();
+            for token in 0..ROUND_TRIPS {
+                let _ = to_other.send(token);
+                let _ = from_other.recv();
+            }
+            *elapsed_ms.lock().unwrap_or_else(|p| p.into_inner()) = now_ms() - started;
+        });
+    });
+    let elapsed_ms = elapsed_ms.into_inner().unwrap_or_else(|p| p.into_inner());
+    elapsed_ms * 1000.0 / f64::from(2 * ROUND_TRIPS)
+}
+
+/// Half a round trip of a tiny task to a process worker and back.
+async fn process_switch() -> Result<f64, String> {
+    use concur_core::experiment::{Op, Task};
+    use concur_core::wire::{ToWorker, encode_frame};
+    let worker = start_runner_worker("process-0-simulated")?;
+    let mut inbox = Inbox::of_worker(&worker);
+    read_frame::<FromWorker>(&inbox.next().await?)?;
+    let frame = encode_frame(&ToWorker::Task(Task {
+        idx: 0,
+        op: Op::CpuSqrt { n: 1 },
+    }));
+    let started = now_ms();
+    for _ in 0..MESSAGE_ROUND_TRIPS {
+        crate::runner::processes::post_frame(&worker, &frame)?;
+        read_frame::<FromWorker>(&inbox.next().await?)?;
+    }
+    let elapsed_ms = now_ms() - started;
+    worker.terminate();
+    Ok(elapsed_ms * 1000.0 / f64::from(2 * MESSAGE_ROUND_TRIPS))
+}
+
+/// Half a round trip between two tasks on this event loop.
+async fn task_switch() -> f64 {
+    use futures::{SinkExt, StreamExt};
+    let (mut to_other, mut from_main) = futures::channel::mpsc::channel::<u32>(1);
+    let (mut to_main, mut from_other) = futures::channel::mpsc::channel::<u32>(1);
+    let other = async move {
+        while let Some(token) = from_main.next().await {
+            if to_main.send(token).await.is_err() {
+                break;
+            }
+        }
+    };
+    let started = now_ms();
+    let main = async move {
+        for token in 0..ROUND_TRIPS {
+            let _ = to_other.send(token).await;
+            let _ = from_other.next().await;
+        }
+        now_ms() - started
+    };
+    let (elapsed_ms, ()) = futures::join!(main, other);
+    elapsed_ms * 1000.0 / f64::from(2 * ROUND_TRIPS)
+}
+
 /// Measures everything; `pool` is the thread pool's size or why there is none.
 pub async fn measure(pool: Result<u32, String>) -> Result<Costs, String> {
     let mut total_ms = 0.0;
@@ -50,7 +126,13 @@ pub async fn measure(pool: Result<u32, String>) -> Result<Costs, String> {
     }));
     let _ = fire.send(());
     waiting.await;
+    let thread_switch_us = pool.is_ok().then(thread_switch);
+    let process_switch_us = process_switch().await?;
+    let task_switch_us = task_switch().await;
     Ok(Costs {
+        thread_switch_us,
+        process_switch_us,
+        task_switch_us,
         worker_start_ms: total_ms / f64::from(WORKERS),
         workers_started: WORKERS,
         task_start_us,
