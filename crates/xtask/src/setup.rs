@@ -194,16 +194,7 @@ pub fn setup_browser() -> Result<()> {
         // SAFETY: set before any thread starts; xtask is single-threaded.
         unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
         run("apt-get", &["update"])?;
-        run(
-            "apt-get",
-            &[
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ],
-        )?;
+        run("apt-get", &["install", "-y", "chromium", "chromium-driver"])?;
     }
     if tools_dir()
         .join("node_modules")
