@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::experiment::{Dispatch, Op, Plan, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
-use crate::wire::{FromWorker, TaskOutcome, encode_body};
+use crate::wire::{FromWorker, TaskOutcome, decode_body, encode_body};
 use crate::workload;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -279,6 +279,35 @@ pub fn answer_shipped_task(
         task_idx: task.idx,
         outcome,
         events: ctx.finish(),
+    }
+}
+
+/// The parent's side of a shipped task: checks that `reply` answers `task`,
+/// decodes the answer (a `serialize` slice on `recorder` from
+/// `decode_start`), and hands back the answer and the worker's events.
+pub fn receive_shipped_answer(
+    reply: FromWorker,
+    task: &Task,
+    decode_start: u64,
+    clock: &dyn Clock,
+    recorder: &mut Recorder,
+) -> Result<(TaskOutcome, Vec<Event>), String> {
+    match reply {
+        FromWorker::Done {
+            task_idx,
+            outcome,
+            events,
+        } if task_idx == task.idx => {
+            let outcome: TaskOutcome = decode_body(&outcome)?;
+            recorder.record(
+                EventKind::Serialize,
+                decode_start,
+                clock.now_ns(),
+                Some(task.idx),
+            );
+            Ok((outcome, events))
+        }
+        other => Err(format!("answered task {} with {other:?}", task.idx)),
     }
 }
 

@@ -16,7 +16,8 @@ use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane, Recorder};
-use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, decode_body, encode_frame};
+use concur_core::wire::{FromWorker, ToWorker, decode_body, encode_frame};
+use concur_core::worker::receive_shipped_answer;
 use std::collections::VecDeque;
 use std::io::{BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -104,25 +105,11 @@ fn drive(
             .map_err(|err| format!("sending the task: {err}"))?;
         let reply = read_message(&mut stdout)?;
         let decode_start = env.clock.now_ns();
-        match reply {
-            FromWorker::Done {
-                task_idx,
-                outcome,
-                events,
-            } if task_idx == task.idx => {
-                let outcome: TaskOutcome = decode_body(&outcome)?;
-                recorder.record(
-                    EventKind::Serialize,
-                    decode_start,
-                    env.clock.now_ns(),
-                    Some(task.idx),
-                );
-                fed.events.extend(events);
-                fed.outcomes.push((task_idx, outcome));
-                *in_flight = None;
-            }
-            other => return Err(format!("answered task {} with {other:?}", task.idx)),
-        }
+        let (outcome, events) =
+            receive_shipped_answer(reply, task, decode_start, &env.clock, recorder)?;
+        fed.events.extend(events);
+        fed.outcomes.push((task.idx, outcome));
+        *in_flight = None;
     }
 }
 

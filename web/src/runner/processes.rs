@@ -17,7 +17,8 @@ use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane, Recorder};
-use concur_core::wire::{FromWorker, TaskOutcome, ToWorker, decode_body, encode_frame, frame_len};
+use concur_core::wire::{FromWorker, ToWorker, decode_body, encode_frame, frame_len};
+use concur_core::worker::receive_shipped_answer;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use web_sys::Worker;
@@ -113,25 +114,12 @@ async fn drive(
         post_frame(worker, &frame)?;
         let reply = inbox.next().await?;
         let decode_start = clock.now_ns();
-        match read_frame::<FromWorker>(&reply)? {
-            FromWorker::Done {
-                task_idx,
-                outcome,
-                events,
-            } if task_idx == task.idx => {
-                let outcome: TaskOutcome = decode_body(&outcome)?;
-                recorder.record(
-                    EventKind::Serialize,
-                    decode_start,
-                    clock.now_ns(),
-                    Some(task.idx),
-                );
-                fed.events.extend(events);
-                fed.outcomes.push((task_idx, outcome));
-                *in_flight = None;
-            }
-            other => return Err(format!("answered task {} with {other:?}", task.idx)),
-        }
+        let reply = read_frame::<FromWorker>(&reply)?;
+        let (outcome, events) =
+            receive_shipped_answer(reply, task, decode_start, &clock, recorder)?;
+        fed.events.extend(events);
+        fed.outcomes.push((task.idx, outcome));
+        *in_flight = None;
     }
 }
 
