@@ -47,6 +47,26 @@ pub enum Command {
     /// Measures memory per thread or task in a fresh process (for `bench claims`)
     #[command(name = "__measure", hide = true)]
     Measure { kind: String, count: usize },
+    /// A worker process of the echo server's pool (started by `run`)
+    #[command(name = "__echo-worker", hide = true)]
+    EchoWorker {
+        #[arg(long)]
+        lane: u32,
+        #[arg(long)]
+        parent: u32,
+        #[arg(long)]
+        listen_fd: i32,
+        #[arg(long)]
+        wait_ms: u64,
+    },
+    /// The echo server's clients (started by `run`)
+    #[command(name = "__echo-clients", hide = true)]
+    EchoClients {
+        #[arg(long)]
+        parent: u32,
+        #[arg(long)]
+        addr: String,
+    },
     /// The worker process of the processes model (started by `run`)
     #[command(name = "__worker", hide = true)]
     Worker {

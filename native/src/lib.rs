@@ -129,6 +129,17 @@ pub fn main() -> ExitCode {
         Command::Tour(args) => tour::run(args),
         Command::Lesson { lesson } => lesson::run(lesson),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
+        Command::EchoWorker {
+            lane,
+            parent,
+            listen_fd,
+            wait_ms,
+        } => Ok(exec::echo::pool::worker_main(
+            lane, parent, listen_fd, wait_ms,
+        )),
+        Command::EchoClients { parent, addr } => {
+            Ok(exec::echo::clients::clients_main(parent, &addr))
+        }
     };
     match outcome {
         Ok(code) => code,

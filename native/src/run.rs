@@ -70,7 +70,7 @@ pub fn measure(
     models
         .iter()
         .map(|&model| {
-            let workers = model.workers(params.workers);
+            let workers = plan.workers_for(model, params.workers);
             let mut runs = Vec::new();
             for run_idx in 0..total {
                 let label = if run_idx < params.warmup {
@@ -99,7 +99,12 @@ fn headline(options: &RunOptions, report: &Report) -> String {
     let e = &options.experiment;
     let work = match (&p.target, e.n_means) {
         (Some(url), _) => format!("{} tasks against {url}", p.tasks),
-        (None, Some(n_means)) => format!("{} tasks, {} {n_means}", p.tasks, group(p.n)),
+        (None, Some(n_means)) => format!(
+            "{} {}, {} {n_means}",
+            p.tasks,
+            e.tasks_means.unwrap_or("tasks"),
+            group(p.n)
+        ),
         (None, None) => format!(
             "{} tasks, {} ms delay on the built-in server",
             p.tasks, p.delay_ms

@@ -19,9 +19,19 @@ pub enum TaskAnswer {
     Requests { ok: u32, total: u32 },
     /// How many rows a task inserted and committed.
     Rows { inserted: u32 },
+    /// What an echo client got back: its length and FNV-1a hash.
+    Echo { bytes: u32, hash: u64 },
 }
 
 impl TaskAnswer {
+    /// What an echo client records about the reply it got.
+    pub fn echo_of(reply: &[u8]) -> TaskAnswer {
+        TaskAnswer::Echo {
+            bytes: reply.len() as u32,
+            hash: crate::workload::echo_hash(reply),
+        }
+    }
+
     /// Equality that treats floats bit for bit (so 0.1+0.2 != 0.3 is caught).
     pub fn same_as(&self, other: &TaskAnswer) -> bool {
         match (self, other) {
@@ -67,6 +77,7 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     let (mut batches, mut kept, mut kept_sum) = (0u64, 0u64, 0u64);
     let mut parts = Vec::new();
     let mut rows = 0u64;
+    let (mut echoes, mut echoed) = (0u64, 0u64);
     let mut statuses: Vec<(u16, usize)> = Vec::new();
     for answer in answers.iter().flatten() {
         match answer {
@@ -84,7 +95,14 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
                 parts.push(format!("{ok} of {total} requests ok"));
             }
             TaskAnswer::Rows { inserted } => rows += u64::from(*inserted),
+            TaskAnswer::Echo { bytes, .. } => {
+                echoes += 1;
+                echoed += u64::from(*bytes);
+            }
         }
+    }
+    if echoes > 0 {
+        parts.push(format!("{echoes} echoes, {echoed} bytes"));
     }
     if rows > 0 {
         parts.push(format!("{rows} rows committed"));

@@ -3,7 +3,7 @@
 
 use crate::experiment::{Bound, Dispatch, Experiment, Op};
 use crate::params::Params;
-use crate::workload::random_batch;
+use crate::workload::{echo_message, random_batch};
 
 /// The tutorial's defaults shared by most experiments.
 const fn defaults(
@@ -180,6 +180,28 @@ pub fn catalog() -> Vec<Experiment> {
             planner: |params, base| (mixed_gets(params, base), Dispatch::Queue),
         },
         Experiment {
+            id: "echo-server",
+            title: "Asyncio for many connections: an echo server",
+            bound: Bound::Io,
+            summary: "a TCP echo server whose handler waits before answering; clients connect one after another, send a line and wait for it to come back",
+            claim: "one event loop serves every client at once: each gets its echo one handler wait after it connects, where a server taking one connection at a time makes them queue",
+            defaults: defaults(5, 5, 100, 500, 3, 1),
+            defaults_note: "the tutorial's 5 clients started 0.1 s apart and a handler that waits 0.5 s; threads start one per connection, --workers sizes the process pool",
+            n_means: Some("ms between client starts"),
+            tasks_means: Some("clients"),
+            planner: |params, _| {
+                let ops = (0..params.tasks)
+                    .map(|idx| Op::Echo {
+                        message: echo_message(idx),
+                        arrive_ms: u64::from(idx) * params.n,
+                        wait_ms: params.delay_ms,
+                        run_start_ns: 0,
+                    })
+                    .collect();
+                (ops, Dispatch::Queue)
+            },
+        },
+        Experiment {
             id: "health-check",
             title: "Real life: a URL health checker",
             bound: Bound::Io,
@@ -270,6 +292,46 @@ mod tests {
     }
 
     #[test]
+    fn echo_clients_arrive_apart_and_say_different_things() {
+        let echo = find("echo-server").unwrap();
+        let plan = echo.plan(&echo.defaults, "unused");
+        assert!(plan.is_echo() && !echo.uses_http());
+        let arrivals: Vec<u64> = plan
+            .tasks
+            .iter()
+            .map(|t| match &t.op {
+                Op::Echo {
+                    arrive_ms, wait_ms, ..
+                } => {
+                    assert_eq!(*wait_ms, 500);
+                    *arrive_ms
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(arrivals, [0, 100, 200, 300, 400]);
+        let scheduled = plan.starting_at(7).unwrap();
+        assert!(matches!(
+            scheduled.tasks[4].op,
+            Op::Echo {
+                run_start_ns: 7,
+                ..
+            }
+        ));
+        assert_eq!(plan.client_lanes(1)[4].name, "client 5");
+        let quick = echo.quick();
+        assert_eq!((quick.n, quick.delay_ms, quick.tasks), (10, 50, 5));
+        assert_eq!(echo.n_limit().min, 0);
+        assert!(
+            find("cpu-sqrt")
+                .unwrap()
+                .plan(&quick, "")
+                .starting_at(1)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn ids_are_unique_and_in_tutorial_order() {
         let ids: Vec<&str> = catalog().iter().map(|e| e.id).collect();
         assert_eq!(
@@ -282,6 +344,7 @@ mod tests {
                 "cpu-sqrt",
                 "data-batches",
                 "async-requests",
+                "echo-server",
                 "health-check"
             ]
         );

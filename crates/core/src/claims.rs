@@ -122,6 +122,22 @@ fn about_one_delay(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> Clai
     check(claim, tutorial, measured)
 }
 
+/// "each client answered about one handler wait after it connected":
+/// the mean client wait within 1.5 waits plus 50 ms.
+fn answered_in_one_wait(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
+    let measured = ctx.result(model).and_then(|r| r.request_ms).map(|ms| {
+        (
+            format!(
+                "under {} a client waited {ms:.0} ms on average for a {:.0} ms handler",
+                model.name(),
+                ctx.delay_s * 1000.0
+            ),
+            ms <= 1.5 * ctx.delay_s * 1000.0 + 50.0,
+        )
+    });
+    check(claim, tutorial, measured)
+}
+
 fn speedup_at_least(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
     let wanted = 0.7 * ctx.ideal;
     let measured = ctx.speedup(model).map(|s| {
@@ -251,6 +267,36 @@ pub fn check_claims(
             "with a limit of 50 the batch takes about one slow request",
             "3.45 s, 14.5 requests/s, against a distant service",
         )],
+        "echo-server" => {
+            let ms = |model| ctx.result(model).and_then(|r| r.request_ms);
+            vec![
+                answered_in_one_wait(
+                    &ctx,
+                    Model::Async,
+                    "one event loop serves every client at once: each gets its echo one handler wait after connecting",
+                    "5 clients 0.1 s apart, each answered 0.5 s after it connected",
+                ),
+                answered_in_one_wait(
+                    &ctx,
+                    Model::ThreadsGil,
+                    "a thread per connection does it too, GIL or not: the handler waits without the lock",
+                    "threads scale to hundreds of connections",
+                ),
+                check(
+                    "a server that takes one connection at a time makes clients queue",
+                    "the reason to serve many connections with asyncio",
+                    match (ms(Model::Sequential), ms(Model::Async)) {
+                        (Some(one), Some(asynch)) => Some((
+                            format!(
+                                "a client waited {one:.0} ms on average one at a time, {asynch:.0} ms under async"
+                            ),
+                            one >= 1.5 * asynch,
+                        )),
+                        _ => None,
+                    },
+                ),
+            ]
+        }
         "health-check" => vec![check(
             "async is the fastest design",
             "async 12.15 s, threads 15.32 s, processes 18.45 s",
@@ -351,6 +397,29 @@ mod tests {
         assert_eq!(
             check_claims("cpu-sqrt", &uneven, 0, 4, 5, 4)[1].holds,
             Some(true)
+        );
+    }
+
+    #[test]
+    fn echo_claims_read_the_clients_waits() {
+        let with_ms = |model, ms| ModelResult {
+            request_ms: Some(ms),
+            ..result(model, 1.0, 1.0)
+        };
+        let results = [
+            with_ms(Model::Sequential, 1300.0),
+            with_ms(Model::ThreadsGil, 505.0),
+            with_ms(Model::Async, 502.0),
+        ];
+        let checks = check_claims("echo-server", &results, 500, 5, 5, 2);
+        assert_eq!(
+            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            [Some(true), Some(true), Some(true)]
+        );
+        let queued = [with_ms(Model::Async, 1300.0)];
+        assert_eq!(
+            check_claims("echo-server", &queued, 500, 5, 5, 2)[0].holds,
+            Some(false)
         );
     }
 

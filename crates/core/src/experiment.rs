@@ -6,7 +6,9 @@
 //! experiment they came from.
 
 use crate::answer::TaskAnswer;
+use crate::model::Model;
 use crate::params::{self, Limit, Params, group};
+use crate::trace::Lane;
 use crate::workload;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +43,17 @@ pub enum Op {
         rows: u32,
         process_ms: u64,
     },
+    /// Serve one client of an echo server: the client connects `arrive_ms`
+    /// after the run starts and sends `message` (one line); the handler
+    /// waits `wait_ms` (`await asyncio.sleep`) before sending it back.
+    /// Natively a real client connects over TCP; in-page executors play the
+    /// arrival from `run_start_ns`, which [`Plan::starting_at`] sets per run.
+    Echo {
+        message: String,
+        arrive_ms: u64,
+        wait_ms: u64,
+        run_start_ns: u64,
+    },
 }
 
 impl Op {
@@ -55,6 +68,14 @@ impl Op {
             Op::Get { url } => Some((url, 1)),
             Op::Gets { url, count } => Some((url, *count)),
             _ => None,
+        }
+    }
+
+    /// How many round trips a client waits for: GETs, or one echo.
+    pub fn request_count(&self) -> u32 {
+        match self {
+            Op::Echo { .. } => 1,
+            _ => self.requests().map_or(0, |(_, count)| count),
         }
     }
 
@@ -95,7 +116,61 @@ pub struct Plan {
     pub dispatch: Dispatch,
 }
 
+/// Lanes of echo clients get ids from here up (client i: this + i), apart
+/// from the server's workers.
+pub const CLIENT_LANES: u32 = 1 << 20;
+
 impl Plan {
+    /// True when the tasks are clients of an echo server.
+    pub fn is_echo(&self) -> bool {
+        matches!(
+            self.tasks.first().map(|task| &task.op),
+            Some(Op::Echo { .. })
+        )
+    }
+
+    /// The plan of one in-page run that starts at `start_ns`: echo clients
+    /// arrive on that clock. None for plans without clients.
+    pub fn starting_at(&self, start_ns: u64) -> Option<Plan> {
+        if !self.is_echo() {
+            return None;
+        }
+        let mut plan = self.clone();
+        for task in &mut plan.tasks {
+            if let Op::Echo { run_start_ns, .. } = &mut task.op {
+                *run_start_ns = start_ns;
+            }
+        }
+        Some(plan)
+    }
+
+    /// How many workers `model` runs this plan with, given `--workers`: an
+    /// echo server starts a thread or a task per connection, so those
+    /// models have one per client.
+    pub fn workers_for(&self, model: Model, workers: u32) -> u32 {
+        match model {
+            Model::ThreadsGil | Model::ThreadsFree | Model::Async if self.is_echo() => {
+                self.tasks.len() as u32
+            }
+            _ => model.workers(workers),
+        }
+    }
+
+    /// One lane per echo client (none for other plans), for `pid`.
+    pub fn client_lanes(&self, pid: u32) -> Vec<Lane> {
+        if !self.is_echo() {
+            return Vec::new();
+        }
+        self.tasks
+            .iter()
+            .map(|task| Lane {
+                id: CLIENT_LANES + task.idx,
+                name: format!("client {}", task.idx + 1),
+                pid,
+            })
+            .collect()
+    }
+
     /// The tasks worker `lane` of `workers` owns under [`Dispatch::Slices`].
     pub fn slice(&self, lane: u32, workers: u32) -> &[Task] {
         let len = self.tasks.len();
@@ -155,6 +230,11 @@ impl Experiment {
         params.warmup = 0;
         // Long waits shrink to a tenth (at least 50 ms); short ones stay.
         params.delay_ms = (params.delay_ms / 10).max(params.delay_ms.min(50));
+        if self.id == "echo-server" {
+            // The gap between clients shrinks with the handler's wait, so
+            // the clients still overlap.
+            params.n /= 10;
+        }
         // Big iteration counts shrink to a twentieth; small counts (rows) stay.
         if params.n >= 20_000 {
             params.n = (params.n / 20).max(1000);
@@ -162,15 +242,35 @@ impl Experiment {
         params
     }
 
+    /// What `--delay-ms` sets here, for labels.
+    pub fn delay_means(&self) -> &'static str {
+        match self.id {
+            "db-inserts" => "processing after each row (ms)",
+            "echo-server" => "handler's pause before echoing (ms)",
+            _ => "delay per request (ms)",
+        }
+    }
+
     /// The allowed range of `--n` here: what fits in memory where `n` is a
     /// batch size, what finishes where it counts rows.
     pub fn n_limit(&self) -> Limit {
-        let max = match self.id {
-            "data-batches" => 100_000_000,
-            "db-inserts" => 100_000,
-            _ => params::N.max,
-        };
-        Limit { max, ..params::N }
+        match self.id {
+            "data-batches" => Limit {
+                max: 100_000_000,
+                ..params::N
+            },
+            "db-inserts" => Limit {
+                max: 100_000,
+                ..params::N
+            },
+            // Milliseconds between client starts; 0 starts them all at once.
+            "echo-server" => Limit {
+                min: 0,
+                max: 10_000,
+                ..params::N
+            },
+            _ => params::N,
+        }
     }
 
     /// True when the experiment makes HTTP requests (and so needs a server
@@ -235,6 +335,19 @@ impl Experiment {
                     Err(format!(
                         "task {}: {inserted} of {rows} rows inserted",
                         task.idx
+                    ))
+                }
+            }
+            (Op::Echo { message, .. }, TaskAnswer::Echo { bytes, hash }) => {
+                let expected = message.as_bytes();
+                if *bytes as usize == expected.len() && *hash == workload::echo_hash(expected) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "task {}: client {} got back {bytes} bytes that are not the {} it sent",
+                        task.idx,
+                        task.idx + 1,
+                        expected.len()
                     ))
                 }
             }

@@ -55,6 +55,10 @@ pub fn explain(
             "it computed on one core at a time, like sequential code, so its edge is noise"
                 .to_string()
         }
+        (Bound::Io, _) if experiment.id == "echo-server" => format!(
+            "its server had all {} clients' connections open at the same time, each handler waiting on its own instead of behind the others",
+            params.tasks
+        ),
         (Bound::Io, _) if experiment.uses_http() => format!(
             "its {} requests waited for the server at the same time instead of one after another",
             params.tasks
@@ -130,6 +134,9 @@ pub fn explain(
             ));
         }
     }
+    if experiment.id == "echo-server" {
+        sentences.push(echo_waits(params, results));
+    }
     if experiment.id == "db-inserts" {
         let waited: f64 = [Model::ThreadsGil, Model::ThreadsFree]
             .iter()
@@ -150,6 +157,29 @@ pub fn explain(
         sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
     }
     sentences.join(" ")
+}
+
+/// How long an echo client waited for its answer under each model.
+fn echo_waits(params: &Params, results: &[ModelResult]) -> String {
+    let waits: Vec<String> = results
+        .iter()
+        .filter(|r| r.answer_ok)
+        .filter_map(|r| {
+            let ms = r.request_ms?;
+            let note = match r.model {
+                Model::Processes => {
+                    format!(" (a pool of {} serves that many at a time)", r.workers)
+                }
+                _ => String::new(),
+            };
+            Some(format!("{} {ms:.0} ms{note}", r.model.name()))
+        })
+        .collect();
+    format!(
+        "From connecting to getting its line back, a client waited on average: {}, for a handler that pauses {} ms. A server that serves one connection at a time makes each client wait for those before it.",
+        waits.join(", "),
+        params.delay_ms
+    )
 }
 
 /// The convoy is about what each request costs, not about who wins.

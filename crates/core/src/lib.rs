@@ -22,6 +22,7 @@ pub mod answer;
 pub mod catalog;
 pub mod claims;
 pub mod clock;
+pub mod echo;
 pub mod experiment;
 pub mod explain;
 pub mod export;

@@ -167,7 +167,9 @@ impl Params {
         Ok(Params {
             tasks: TASKS.check(tasks)? as u32,
             workers: WORKERS.check(workers)? as u32,
-            n: N.check(n)?,
+            // Each experiment checks its own range first (`Experiment::n_limit`);
+            // some allow 0 (the echo clients' gap).
+            n: Limit { min: 0, ..N }.check(n)?,
             delay_ms: DELAY_MS.check(delay_ms)?,
             gil_switch_ms,
             runs: RUNS.check(runs)? as u32,

@@ -7,7 +7,7 @@
 
 use crate::answer::{RunAnswer, TaskAnswer, gather, same_answers, summarize as summarize_answers};
 use crate::claims::{ClaimCheck, check_claims};
-use crate::experiment::{Experiment, Plan};
+use crate::experiment::{CLIENT_LANES, Experiment, Plan};
 use crate::explain::explain;
 use crate::model::{GilMode, Model};
 use crate::params::Params;
@@ -165,25 +165,24 @@ fn median_run(runs: &[RunOutcome]) -> usize {
 }
 
 /// Mean milliseconds per request: io-wait and gil-wait slices of I/O tasks
-/// over the number of GETs they made.
+/// over the number of GETs they made; for echo clients, the time each
+/// waited from connecting to its answer.
 fn request_ms(plan: &Plan, trace: &Trace) -> Option<f64> {
-    let requests: u32 = plan
-        .tasks
-        .iter()
-        .filter_map(|t| t.op.requests())
-        .map(|(_, n)| n)
-        .sum();
+    let requests: u32 = plan.tasks.iter().map(|t| t.op.request_count()).sum();
     if requests == 0 {
         return None;
     }
     let waited: u64 = trace
         .events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::IoWait | EventKind::GilWait))
         .filter(|e| {
-            e.task_idx
-                .and_then(|idx| plan.tasks.get(idx as usize))
-                .is_some_and(|task| task.op.requests().is_some())
+            if e.lane >= CLIENT_LANES {
+                return e.kind == EventKind::IoWait;
+            }
+            matches!(e.kind, EventKind::IoWait | EventKind::GilWait)
+                && e.task_idx
+                    .and_then(|idx| plan.tasks.get(idx as usize))
+                    .is_some_and(|task| task.op.requests().is_some())
         })
         .map(|e| e.duration_ns())
         .sum();

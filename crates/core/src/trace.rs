@@ -152,6 +152,20 @@ impl Recorder {
         });
     }
 
+    /// Records a slice on another lane (an echo client this worker serves).
+    pub fn record_on(
+        &mut self,
+        lane: u32,
+        kind: EventKind,
+        start_ns: u64,
+        end_ns: u64,
+        task_idx: Option<u32>,
+    ) {
+        let own = std::mem::replace(&mut self.lane, lane);
+        self.record(kind, start_ns, end_ns, task_idx);
+        self.lane = own;
+    }
+
     pub fn into_events(self) -> Vec<Event> {
         self.events
     }

@@ -8,7 +8,7 @@
 
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
-use crate::experiment::{Dispatch, Op, Plan, Task};
+use crate::experiment::{CLIENT_LANES, Dispatch, Op, Plan, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
 use crate::wire::{FromWorker, TaskOutcome, decode_body, encode_body};
@@ -60,6 +60,18 @@ impl<'a> WorkerCtx<'a> {
         self.recorder.record(kind, start_ns, end_ns, task_idx);
     }
 
+    /// Records a slice on echo client `task_idx`'s lane: the client waiting
+    /// for its answer.
+    pub fn record_client(&mut self, task_idx: u32, start_ns: u64, end_ns: u64) {
+        self.recorder.record_on(
+            CLIENT_LANES + task_idx,
+            EventKind::IoWait,
+            start_ns,
+            end_ns,
+            Some(task_idx),
+        );
+    }
+
     /// Takes the GIL before the first task, as a new Python thread must.
     pub fn start(&mut self) {
         self.take_gil(None);
@@ -86,7 +98,7 @@ impl<'a> WorkerCtx<'a> {
                 });
                 Some(TaskAnswer::Stats { kept, sum })
             }
-            Op::Get { .. } | Op::Gets { .. } | Op::Insert { .. } => None,
+            Op::Get { .. } | Op::Gets { .. } | Op::Insert { .. } | Op::Echo { .. } => None,
         }
     }
 
@@ -102,6 +114,9 @@ impl<'a> WorkerCtx<'a> {
         } = &task.op
         {
             return self.insert(task.idx, db, *rows, *process_ms, io);
+        }
+        if let Op::Echo { .. } = &task.op {
+            return self.serve_echo(task, io);
         }
         let (url, count) = task
             .op
@@ -127,12 +142,16 @@ impl<'a> WorkerCtx<'a> {
 
     /// Runs blocking work without the GIL, as a C extension or a system
     /// call does, and takes the lock back afterwards.
-    fn without_gil<T>(&mut self, task_idx: u32, work: impl FnOnce(&mut Self) -> T) -> T {
+    pub(crate) fn without_gil<T>(
+        &mut self,
+        task_idx: Option<u32>,
+        work: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         if let Some(gil) = self.gil {
             gil.release(self.recorder.lane());
         }
         let result = work(self);
-        self.take_gil(Some(task_idx));
+        self.take_gil(task_idx);
         result
     }
 
@@ -151,7 +170,7 @@ impl<'a> WorkerCtx<'a> {
             .open_db(db)
             .map_err(|why| format!("task {task_idx}: opening {db}: {why}"))?;
         for row in 0..rows {
-            let committed = self.without_gil(task_idx, |ctx| {
+            let committed = self.without_gil(Some(task_idx), |ctx| {
                 let start = ctx.clock.now_ns();
                 let waited = connection.insert_commit(task_idx, row);
                 let end = ctx.clock.now_ns();
@@ -165,7 +184,7 @@ impl<'a> WorkerCtx<'a> {
                 waited
             });
             committed.map_err(|why| format!("task {task_idx}: row {row}: {why}"))?;
-            self.without_gil(task_idx, |ctx| {
+            self.without_gil(Some(task_idx), |ctx| {
                 let start = ctx.clock.now_ns();
                 io.sleep_ms(process_ms);
                 let end = ctx.clock.now_ns();

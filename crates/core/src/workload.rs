@@ -60,6 +60,34 @@ pub fn random_batch(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The line echo client `idx` sends: it names the client, so a server can
+/// tell whom it is answering, and differs per client, so a server that
+/// mixed up two connections is caught.
+pub fn echo_message(idx: u32) -> String {
+    let tag = random_batch(u64::from(idx) + 1_000_003, 12)
+        .iter()
+        .map(|v| char::from(b'a' + v % 26))
+        .collect::<String>();
+    format!("client {idx}: hello, echo server ({tag})")
+}
+
+/// The client an echo line came from, read back from [`echo_message`]'s form.
+pub fn echo_client_of(line: &str) -> Option<u32> {
+    line.strip_prefix("client ")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// FNV-1a over the bytes a client got back: what its answer records, so
+/// checking it needs no copy of the text.
+pub fn echo_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The same sum as one plain loop: the baseline the harness is measured against.
 pub fn cpu_sqrt_bare(n: u64) -> f64 {
     let n = black_box(n);
@@ -125,6 +153,17 @@ mod tests {
             "{kept}"
         );
         assert!((sum as f64 / kept as f64 - 75.5).abs() < 0.2);
+    }
+
+    #[test]
+    fn echo_messages_name_their_client_and_differ() {
+        let (a, b) = (echo_message(0), echo_message(9_999));
+        assert_eq!(echo_client_of(&a), Some(0));
+        assert_eq!(echo_client_of(&b), Some(9_999));
+        assert_ne!(a[9..], b[12..]);
+        assert_eq!(echo_client_of("hello"), None);
+        assert_ne!(echo_hash(a.as_bytes()), echo_hash(b.as_bytes()));
+        assert_eq!(echo_hash(b""), 0xcbf2_9ce4_8422_2325);
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //!   emulated GIL on or off;
 //! - `processes`: the binary re-executed as worker processes (`worker` is the
 //!   child's side);
-//! - `asynch`: a tokio current-thread runtime.
+//! - `asynch`: a tokio current-thread runtime;
+//! - `echo`: the echo server, whose model is the server's, against real
+//!   TCP clients.
 //!
 //! Every executor returns a [`RunOutcome`]: start and end on the run clock,
 //! CPU time, answers in task order, failures and the trace.
 
 pub mod asynch;
+pub mod echo;
 pub mod processes;
 pub mod threads;
 pub mod worker;
@@ -30,6 +33,9 @@ pub struct Env {
 
 /// Runs `plan` once under `model` with `workers` workers.
 pub fn run_model(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcome {
+    if plan.is_echo() {
+        return echo::run_echo(model, workers, plan, env);
+    }
     match model {
         Model::Sequential => threads::run_sequential(plan, env),
         Model::ThreadsGil => threads::run_threads(plan, workers, Some(env.gil_switch), env),

@@ -158,7 +158,7 @@ fn feed(
     }
     // Unregistered first: once reaped, the pid may belong to someone else.
     children::unregister(pid);
-    let (status, cpu_ns) = reap(&child);
+    let (status, cpu_ns) = reap(pid);
     fed.cpu_ns = cpu_ns;
     if let Err(why) = driven {
         let worker = format!(
@@ -179,9 +179,9 @@ fn feed(
 
 /// Waits for the child and reads the kernel's account of its CPU time,
 /// which covers a worker that was killed before it could say goodbye.
-fn reap(child: &Child) -> (std::io::Result<std::process::ExitStatus>, u64) {
+pub(crate) fn reap(pid: u32) -> (std::io::Result<std::process::ExitStatus>, u64) {
     use std::os::unix::process::ExitStatusExt;
-    let pid = child.id() as libc::pid_t;
+    let pid = pid as libc::pid_t;
     let mut status = 0;
     // SAFETY: rusage is plain old data, valid when zeroed.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -201,7 +201,7 @@ fn reap(child: &Child) -> (std::io::Result<std::process::ExitStatus>, u64) {
 }
 
 /// How a worker ended, for people: "was killed by signal 9 (SIGKILL)".
-fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
+pub(crate) fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
     use std::os::unix::process::ExitStatusExt;
     match status {
         Ok(status) => match (status.code(), status.signal()) {

@@ -36,7 +36,7 @@ fn send(output: &mut impl Write, message: &FromWorker) -> std::io::Result<()> {
 
 /// Dies with the parent: the kernel sends SIGKILL when the spawning thread
 /// of `parent` ends. Returns false if the parent is already gone.
-fn follow_parent(parent: u32) -> bool {
+pub(crate) fn follow_parent(parent: u32) -> bool {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag on this process.
     unsafe {

@@ -37,7 +37,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
-    let http = experiment.uses_http();
     let knobs = Knob::ALL
         .iter()
         .filter(|k| k.applies(&experiment))
@@ -51,7 +50,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let id = format!("knob-{}", knob.flag());
             html! {
                 <label class={classes!("knob", problem.is_some().then_some("invalid"))}>
-                    <span>{ match (knob, experiment.n_means, experiment.tasks_means) { (Knob::N, Some(means), _) => format!("{means} (n)"), (Knob::Tasks, _, Some(means)) => means.to_string(), (Knob::DelayMs, _, _) if !http => "processing after each row (ms)".to_string(), _ => knob.label().to_string() } }</span>
+                    <span>{ match (knob, experiment.n_means, experiment.tasks_means) { (Knob::N, Some(means), _) => format!("{means} (n)"), (Knob::Tasks, _, Some(means)) => means.to_string(), (Knob::DelayMs, _, _) => experiment.delay_means().to_string(), _ => knob.label().to_string() } }</span>
                     <input id={id} value={state.knob(knob).to_string()} {oninput} />
                     // Always present, so the input keeps its place (and focus) when a message appears.
                     <em class="field-error">{ problem.map(|p| p.problem).unwrap_or_default() }</em>

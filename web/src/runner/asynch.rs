@@ -4,11 +4,12 @@
 
 use crate::clock::BrowserClock;
 use crate::io::fetch_status;
-use crate::js::Semaphore;
+use crate::js::{Semaphore, sleep_ms};
 use crate::runner::threads::RUNNER_PID;
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
-use concur_core::experiment::{Plan, Task};
+use concur_core::echo::arrival_ns;
+use concur_core::experiment::{Op, Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
@@ -25,6 +26,11 @@ async fn coroutine(
     let admitted = clock.now_ns();
     if admitted > queued {
         ctx.record(EventKind::QueueWait, queued, admitted, Some(task.idx));
+    }
+    if let Op::Echo { .. } = &task.op {
+        let outcome = serve_echo(&mut ctx, task).await;
+        limit.release();
+        return (task.idx, outcome, ctx.finish());
     }
     // Computations run right on the loop and block it, as under asyncio.
     let outcome = match (ctx.compute(task), task.op.requests()) {
@@ -50,6 +56,35 @@ async fn coroutine(
     };
     limit.release();
     (task.idx, outcome, ctx.finish())
+}
+
+/// The in-page echo server's handler as a coroutine: wait for the client's
+/// arrival, read its line, `await` the pause, send the line back. Every
+/// wait is a timer, so the loop serves the other clients meanwhile.
+async fn serve_echo(ctx: &mut WorkerCtx<'_>, task: &Task) -> Result<TaskAnswer, String> {
+    let Op::Echo {
+        message, wait_ms, ..
+    } = &task.op
+    else {
+        return Err(format!("task {}: not an echo client", task.idx));
+    };
+    let arrival = arrival_ns(&task.op);
+    if let Some(arrival) = arrival {
+        let now = ctx.now_ns();
+        if arrival > now {
+            sleep_ms((arrival - now) as f64 / 1e6).await;
+        }
+    }
+    let connected = arrival.unwrap_or_else(|| ctx.now_ns());
+    let read = ctx.now_ns();
+    let line = message.clone();
+    ctx.record(EventKind::IoWait, read, ctx.now_ns(), Some(task.idx));
+    let paused = ctx.now_ns();
+    sleep_ms(*wait_ms as f64).await;
+    ctx.record(EventKind::Idle, paused, ctx.now_ns(), Some(task.idx));
+    let answer = TaskAnswer::echo_of(line.as_bytes());
+    ctx.record_client(task.idx, connected, ctx.now_ns());
+    Ok(answer)
 }
 
 /// Runs every task as a coroutine, at most `limit` at once.

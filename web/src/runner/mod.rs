@@ -15,6 +15,7 @@ pub mod threads;
 use crate::io::XhrIo;
 use crate::js::{Inbox, cross_origin_isolated, logical_cores, sleep_ms, user_agent, worker_scope};
 use crate::protocol::{FromRunner, IoMode, RunRequest, ToRunner};
+use concur_core::clock::Clock;
 use concur_core::experiment;
 use concur_core::model::Model;
 use concur_core::params::Limit;
@@ -133,10 +134,27 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
     let mut done = 0;
     let mut all_runs = Vec::new();
     for &model in &request.models {
-        let workers = model.workers(request.params.workers);
+        // The rayon pool bounds threads in the browser; an in-page async
+        // echo server still starts a task per client.
+        let workers = match model {
+            Model::Async => plan.workers_for(model, request.params.workers),
+            _ => model.workers(request.params.workers),
+        };
         let mut runs = Vec::new();
         for run_idx in 0..per_model {
-            let outcome = run_model(model, workers, &plan, &request).await;
+            // Echo clients arrive on this run's clock; other plans run as built.
+            let scheduled = plan.starting_at(crate::clock::BrowserClock.now_ns());
+            let mut outcome = run_model(
+                model,
+                workers,
+                scheduled.as_ref().unwrap_or(&plan),
+                &request,
+            )
+            .await;
+            outcome
+                .trace
+                .lanes
+                .extend(plan.client_lanes(threads::RUNNER_PID));
             if run_idx >= request.params.warmup {
                 runs.push(outcome);
             }

@@ -1,0 +1,286 @@
+//! The echo server, natively: a real TCP server on 127.0.0.1 under the
+//! chosen model, against real clients in a process of their own.
+//!
+//! Task tree: `run_echo` binds the listener (ephemeral port, a deep
+//! backlog), starts the clients process (`clients`), and starts a watcher
+//! thread that waits for the clients' report and then raises [`Stop`]. The
+//! server runs on the calling thread until then: one connection at a time
+//! (sequential), a thread per connection or a tokio task per connection
+//! (`servers`), or a pool of worker processes sharing the listener
+//! (`pool`). Each server joins everything it started before it returns; if
+//! it fails early, the clients process is killed. The port closes when the
+//! listener drops at the end of the run.
+//!
+//! The clients, not the server, give the answers: each records the line it
+//! got back, so a server that mixed up connections is caught. The run's
+//! clock starts when the server starts and stops at the last answer.
+
+pub mod clients;
+pub mod pool;
+pub mod servers;
+
+use super::Env;
+use concur_core::clock::Clock;
+use concur_core::echo::EchoConnection;
+use concur_core::experiment::{Op, Plan};
+use concur_core::model::Model;
+use concur_core::report::{RunOutcome, WorkerShare};
+use concur_core::trace::Lane;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// Connections the kernel queues before the server accepts them (capped
+/// by `net.core.somaxconn`); asyncio's default is 100.
+pub const BACKLOG: i32 = 4096;
+
+/// How often a waiting accept looks at [`Stop`].
+const STOP_POLL_MS: i32 = 20;
+
+/// Raised once every client has its answer (or gave up): servers stop
+/// accepting and wind down.
+#[derive(Default)]
+pub struct Stop {
+    raised: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Stop {
+    pub fn raise(&self) {
+        *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.changed.notify_all();
+    }
+
+    pub fn raised(&self) -> bool {
+        *self.raised.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits up to `timeout` for the stop; true once it is raised.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let raised = self.raised.lock().unwrap_or_else(|p| p.into_inner());
+        let (raised, _) = self
+            .changed
+            .wait_timeout_while(raised, timeout, |raised| !*raised)
+            .unwrap_or_else(|p| p.into_inner());
+        *raised
+    }
+}
+
+/// What a server brings back: its lanes and each worker's share (events,
+/// failures, CPU time). Answers come from the clients.
+#[derive(Default)]
+pub struct ServerRun {
+    pub lanes: Vec<Lane>,
+    pub shares: Vec<WorkerShare>,
+}
+
+/// The handler's pause, the same for every client of a plan.
+pub fn wait_ms(plan: &Plan) -> u64 {
+    plan.tasks
+        .iter()
+        .find_map(|task| match task.op {
+            Op::Echo { wait_ms, .. } => Some(wait_ms),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// A listening socket on 127.0.0.1 with a free port, non-blocking so that
+/// accept loops can notice [`Stop`].
+pub fn listen() -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    // Listening again only deepens the queue (Linux allows it); std's
+    // default of 128 would drop the SYNs of thousands of clients at once.
+    // SAFETY: listen on a socket this function owns; no memory is passed.
+    unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) };
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Which of `fds` are readable after waiting up to `timeout_ms` (-1: forever).
+pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> std::io::Result<Vec<bool>> {
+    let mut polled: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: the pointer and length describe `polled`, which outlives the call.
+    let rc = unsafe {
+        libc::poll(
+            polled.as_mut_ptr(),
+            polled.len() as libc::nfds_t,
+            timeout_ms,
+        )
+    };
+    if rc < 0 {
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    Ok(polled.iter().map(|p| p.revents != 0).collect())
+}
+
+/// Accepts the next connection, blocking; None once `stop` is raised and
+/// nobody waits in the queue. Running out of file descriptors is noted in
+/// `notes` (once) and waited out, as a server would: handlers finishing
+/// free some.
+pub fn accept_until(
+    listener: &TcpListener,
+    stop: &Stop,
+    notes: &mut Vec<String>,
+) -> Result<Option<TcpStream>, String> {
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream
+                    .set_nonblocking(false)
+                    .map_err(|err| format!("a new connection: {err}"))?;
+                return Ok(Some(stream));
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                if stop.raised() {
+                    return Ok(None);
+                }
+                poll_readable(&[listener.as_raw_fd()], STOP_POLL_MS)
+                    .map_err(|err| format!("waiting for connections: {err}"))?;
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::ConnectionAborted
+                ) => {}
+            Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                let note = format!("accepting a connection: {err}");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+                if stop.wait(Duration::from_millis(10)) {
+                    return Ok(None);
+                }
+            }
+            Err(err) => return Err(format!("accepting a connection: {err}")),
+        }
+    }
+}
+
+/// Longest line a handler reads.
+const MAX_LINE_BYTES: usize = 64 << 10;
+
+/// A blocking TCP connection as core's handler sees it: one descriptor
+/// (no clone), so 10,000 connections need 10,000 files, not 20,000.
+pub struct TcpConn {
+    stream: TcpStream,
+}
+
+impl TcpConn {
+    pub fn new(stream: TcpStream) -> std::io::Result<TcpConn> {
+        // A client that never sends must not hold a handler forever.
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+        Ok(TcpConn { stream })
+    }
+}
+
+impl EchoConnection for TcpConn {
+    fn read_line(&mut self) -> Result<String, String> {
+        let mut line = Vec::new();
+        let mut chunk = [0u8; 512];
+        loop {
+            let read = match self.stream.read(&mut chunk) {
+                Ok(0) => return Err("the client closed the connection".into()),
+                Ok(read) => read,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err.to_string()),
+            };
+            line.extend_from_slice(&chunk[..read]);
+            if let Some(end) = line.iter().position(|b| *b == b'\n') {
+                line.truncate(end);
+                break;
+            }
+            if line.len() > MAX_LINE_BYTES {
+                return Err(format!("no newline in {MAX_LINE_BYTES} bytes"));
+            }
+        }
+        let line = String::from_utf8(line).map_err(|_| "the line is not UTF-8".to_string())?;
+        Ok(line.trim_end_matches('\r').to_string())
+    }
+
+    fn send_line(&mut self, line: &str) -> Result<(), String> {
+        self.stream
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| self.stream.flush())
+            .map_err(|err| err.to_string())
+    }
+}
+
+/// Serves the plan's clients once under `model`; `workers` sizes the
+/// process pool (threads and tasks start one per connection).
+pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcome {
+    let start = env.clock.now_ns();
+    let n_tasks = plan.tasks.len();
+    let fail = |why: String| {
+        RunOutcome::assemble(
+            start,
+            env.clock.now_ns(),
+            n_tasks,
+            Vec::new(),
+            [WorkerShare {
+                failures: vec![why],
+                ..WorkerShare::default()
+            }],
+        )
+    };
+    let listener = match listen() {
+        Ok(listener) => listener,
+        Err(err) => return fail(format!("cannot listen on 127.0.0.1: {err}")),
+    };
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(err) => return fail(format!("the listener has no address: {err}")),
+    };
+    let clients = match clients::Clients::start(addr, plan) {
+        Ok(clients) => clients,
+        Err(why) => return fail(why),
+    };
+    let stop = Stop::default();
+    let (server, answered) = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let answered = clients.finish(&env.clock);
+            stop.raise();
+            answered
+        });
+        let server = match model {
+            Model::Sequential => servers::sequential(&listener, plan, env, &stop),
+            Model::ThreadsGil => {
+                servers::threads(&listener, plan, env, &stop, Some(env.gil_switch))
+            }
+            Model::ThreadsFree => servers::threads(&listener, plan, env, &stop, None),
+            Model::Async => servers::tokio(&listener, plan, env, &stop),
+            Model::Processes => pool::run(&listener, workers, plan, env, &stop),
+        };
+        if !stop.raised() {
+            // The server gave up before every client had its answer.
+            clients.kill();
+        }
+        let answered = watcher
+            .join()
+            .unwrap_or_else(|_| clients::Answered::lost("the clients' watcher panicked"));
+        (server, answered)
+    });
+    drop(listener);
+    let end = answered.last_ns.unwrap_or_else(|| env.clock.now_ns());
+    let mut lanes = server.lanes;
+    lanes.extend(plan.client_lanes(answered.pid));
+    RunOutcome::assemble(
+        start,
+        end.max(start),
+        n_tasks,
+        lanes,
+        server.shares.into_iter().chain([answered.share]),
+    )
+}
