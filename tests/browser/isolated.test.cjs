@@ -134,3 +134,33 @@ test('every other experiment answers the same under every model', async (t) => {
   }
   assert.deepEqual(errors, []);
 });
+
+test('the in-page echo server answers every client under every model', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
+  await open(page, server.url);
+  // Three clients 20 ms apart, a 200 ms pause in the handler, 3 workers.
+  await setUp(page, 'echo-server', { workers: 3, tasks: 3, n: 20, 'delay-ms': 200, runs: 1, warmup: 0 });
+  const rows = await run(page);
+  assert.deepEqual(rows.map((r) => r.model), MODELS);
+  const answers = rows.map((r) => r.cells[6]);
+  for (const answer of answers) assert.match(answer, /^ok 3 echoes, \d+ bytes$/, answer);
+  assert.equal(new Set(answers).size, 1, `every model echoed the same: ${answers}`);
+  // One at a time, the last client waits for the two before it; concurrent
+  // servers answer each one pause after it arrives.
+  const median = (model) => medianSeconds(rows, model);
+  for (const model of MODELS.slice(1)) {
+    assert.ok(median(model) < 0.75 * median('sequential'), `${model} served the clients at once: ${median(model)} s vs ${median('sequential')} s`);
+  }
+  // Server lanes plus one lane per client.
+  const lanes = { sequential: 1 + 3, 'threads-free': 3 + 3, processes: 3 + 3, async: 3 + 3 };
+  for (const [model, count] of Object.entries(lanes)) {
+    await page.click(`.tabs .tab[data-model="${model}"]`);
+    assert.equal(await page.locator('.timeline .lane').count(), count, `lanes of ${model}`);
+  }
+  const names = await page.$$eval('.timeline .lane .lane-label', (labels) => labels.map((l) => l.textContent));
+  assert.deepEqual(names.filter((n) => n.startsWith('client')), ['client 1', 'client 2', 'client 3']);
+  await shot(page, 'isolated-echo-server');
+  assert.deepEqual(errors, []);
+});

@@ -7,8 +7,8 @@
 //! (`native/src/exec/echo`). In the browser each client is a scheduled
 //! arrival on the run's clock: the worker that takes the task waits for it
 //! without the GIL (a blocked `accept()`), then runs the same handler on
-//! the client's line; the client's lane shows it waiting from arrival to
-//! answer.
+//! the client's line; the client's lane shows it queued until a worker took
+//! it, then waiting for the answer.
 
 use crate::answer::TaskAnswer;
 use crate::experiment::{Op, Task};
@@ -68,8 +68,8 @@ impl EchoConnection for InPage<'_> {
 }
 
 impl WorkerCtx<'_> {
-    /// The echo handler: reads a line (io-wait), pauses `wait_ms` (idle),
-    /// sends the line back (io-wait). Blocking steps let go of the GIL, so
+    /// The echo handler: reads a line, pauses `wait_ms`, sends the line
+    /// back, each an io-wait slice. Blocking steps let go of the GIL, so
     /// under the emulated GIL other handlers run meanwhile.
     pub fn handle_echo(
         &mut self,
@@ -93,9 +93,11 @@ impl WorkerCtx<'_> {
         let client = echo_client_of(&line);
         self.record(EventKind::IoWait, asked, read, client);
         self.without_gil(client, |ctx| {
+            // The pause stands for awaiting some other service, so it
+            // shows as waiting for I/O.
             let paused = ctx.now_ns();
             io.sleep_ms(wait_ms);
-            ctx.record(EventKind::Idle, paused, ctx.now_ns(), client);
+            ctx.record(EventKind::IoWait, paused, ctx.now_ns(), client);
         });
         let sending = self.now_ns();
         let sent = self.without_gil(client, |_| conn.send_line(&line));
@@ -122,22 +124,24 @@ impl WorkerCtx<'_> {
             return Err(format!("task {}: not an echo client", task.idx));
         };
         let arrival = arrival_ns(&task.op);
-        // accept(): blocks, without the GIL, until the client connects.
-        self.without_gil(Some(task.idx), |ctx| {
-            if let Some(arrival) = arrival {
-                let now = ctx.now_ns();
-                if arrival > now {
-                    io.sleep_ms(ms_to_cover(arrival - now));
-                }
+        // accept(): blocks, without the GIL, until the client connects; a
+        // worker that was waiting takes the client as it arrives.
+        let waited = self.without_gil(Some(task.idx), |ctx| match arrival {
+            Some(arrival) if arrival > ctx.now_ns() => {
+                io.sleep_ms(ms_to_cover(arrival - ctx.now_ns()));
+                true
             }
+            _ => false,
         });
-        let connected = arrival.unwrap_or_else(|| self.now_ns());
+        let now = self.now_ns();
+        let connected = arrival.unwrap_or(now);
+        let taken = if waited { connected } else { now };
         let mut conn = InPage {
             line: message,
             sent: None,
         };
         let served = self.handle_echo(&mut conn, *wait_ms, io);
-        self.record_client(task.idx, connected, self.now_ns());
+        self.record_client(task.idx, connected, taken, self.now_ns());
         match conn.sent {
             Some(reply) => Ok(TaskAnswer::echo_of(reply.as_bytes())),
             None => Err(format!(
@@ -206,9 +210,22 @@ mod tests {
         assert!(client(1).start_ns >= 30_000_000);
         assert!(client(1).duration_ns() >= 20_000_000);
         assert!(client(1).end_ns >= 50_000_000);
+        // Read, pause, send per client, and no queueing for one worker
+        // that was ready before each client came.
         assert_eq!(
-            events.iter().filter(|e| e.kind == EventKind::Idle).count(),
-            2
+            events
+                .iter()
+                .filter(|e| e.kind == EventKind::IoWait && e.lane < crate::experiment::CLIENT_LANES)
+                .count(),
+            6
+        );
+        let queued = crate::worker::client_events(3, 10, 25, 40);
+        assert_eq!(
+            queued
+                .iter()
+                .map(|e| (e.kind, e.start_ns, e.end_ns))
+                .collect::<Vec<_>>(),
+            [(EventKind::QueueWait, 10, 25), (EventKind::IoWait, 25, 40)]
         );
         assert_eq!(ms_to_cover(1), 1);
         assert_eq!(ms_to_cover(2_000_000), 2);

@@ -177,7 +177,7 @@ fn request_ms(plan: &Plan, trace: &Trace) -> Option<f64> {
         .iter()
         .filter(|e| {
             if e.lane >= CLIENT_LANES {
-                return e.kind == EventKind::IoWait;
+                return matches!(e.kind, EventKind::IoWait | EventKind::QueueWait);
             }
             matches!(e.kind, EventKind::IoWait | EventKind::GilWait)
                 && e.task_idx

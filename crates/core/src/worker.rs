@@ -60,16 +60,18 @@ impl<'a> WorkerCtx<'a> {
         self.recorder.record(kind, start_ns, end_ns, task_idx);
     }
 
-    /// Records a slice on echo client `task_idx`'s lane: the client waiting
-    /// for its answer.
-    pub fn record_client(&mut self, task_idx: u32, start_ns: u64, end_ns: u64) {
-        self.recorder.record_on(
-            CLIENT_LANES + task_idx,
-            EventKind::IoWait,
-            start_ns,
-            end_ns,
-            Some(task_idx),
-        );
+    /// Records echo client `task_idx` on its lane: queued from arriving
+    /// until a worker took its connection, then waiting for the answer.
+    pub fn record_client(&mut self, task_idx: u32, arrived: u64, taken: u64, answered: u64) {
+        for event in client_events(task_idx, arrived, taken, answered) {
+            self.recorder.record_on(
+                event.lane,
+                event.kind,
+                event.start_ns,
+                event.end_ns,
+                event.task_idx,
+            );
+        }
     }
 
     /// Takes the GIL before the first task, as a new Python thread must.
@@ -270,6 +272,26 @@ impl<'a> WorkerCtx<'a> {
         }
         self.recorder.into_events()
     }
+}
+
+/// An echo client's lane: a queue-wait slice from arriving until a server
+/// worker took the connection (none if at once), then an io-wait slice
+/// until the answer was in.
+pub fn client_events(task_idx: u32, arrived: u64, taken: u64, answered: u64) -> Vec<Event> {
+    let taken = taken.clamp(arrived, answered.max(arrived));
+    let slice = |kind, start_ns, end_ns| Event {
+        lane: CLIENT_LANES + task_idx,
+        kind,
+        start_ns,
+        end_ns,
+        task_idx: Some(task_idx),
+    };
+    let mut events = Vec::with_capacity(2);
+    if taken > arrived {
+        events.push(slice(EventKind::QueueWait, arrived, taken));
+    }
+    events.push(slice(EventKind::IoWait, taken, answered.max(taken)));
+    events
 }
 
 /// A process worker's answer to a task that arrived as a message: it runs

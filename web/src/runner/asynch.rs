@@ -69,6 +69,7 @@ async fn serve_echo(ctx: &mut WorkerCtx<'_>, task: &Task) -> Result<TaskAnswer, 
         return Err(format!("task {}: not an echo client", task.idx));
     };
     let arrival = arrival_ns(&task.op);
+    // The loop starts the handler as the client arrives.
     if let Some(arrival) = arrival {
         let now = ctx.now_ns();
         if arrival > now {
@@ -76,14 +77,15 @@ async fn serve_echo(ctx: &mut WorkerCtx<'_>, task: &Task) -> Result<TaskAnswer, 
         }
     }
     let connected = arrival.unwrap_or_else(|| ctx.now_ns());
+    let taken = connected;
     let read = ctx.now_ns();
     let line = message.clone();
     ctx.record(EventKind::IoWait, read, ctx.now_ns(), Some(task.idx));
     let paused = ctx.now_ns();
     sleep_ms(*wait_ms as f64).await;
-    ctx.record(EventKind::Idle, paused, ctx.now_ns(), Some(task.idx));
+    ctx.record(EventKind::IoWait, paused, ctx.now_ns(), Some(task.idx));
     let answer = TaskAnswer::echo_of(line.as_bytes());
-    ctx.record_client(task.idx, connected, ctx.now_ns());
+    ctx.record_client(task.idx, connected, taken, ctx.now_ns());
     Ok(answer)
 }
 

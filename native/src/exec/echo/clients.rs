@@ -13,9 +13,8 @@ use crate::exec::processes::{describe_exit, reap};
 use crate::exec::worker::{follow_parent, read_frame};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
-use concur_core::experiment::{CLIENT_LANES, Op, Plan};
+use concur_core::experiment::{Op, Plan};
 use concur_core::report::WorkerShare;
-use concur_core::trace::{Event, EventKind};
 use concur_core::wire::{decode_body, encode_frame};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -48,8 +47,11 @@ pub struct ClientResult {
 /// The clients' results as a run uses them.
 pub struct Answered {
     pub pid: u32,
-    /// Answers per client and one io-wait slice per client lane.
+    /// Answers per client (its lane's slices come from `times`).
     pub share: WorkerShare,
+    /// Per client: its index, when it began to connect and when its echo
+    /// was in.
+    pub times: Vec<(u32, u64, u64)>,
     /// When the last client got its answer.
     pub last_ns: Option<u64>,
 }
@@ -62,6 +64,7 @@ impl Answered {
                 failures: vec![why.to_string()],
                 ..WorkerShare::default()
             },
+            times: Vec::new(),
             last_ns: None,
         }
     }
@@ -180,21 +183,14 @@ impl Clients {
             }
         };
         let last_ns = results.iter().map(|r| r.answered_ns).max();
-        let events = results
-            .iter()
-            .map(|r| Event {
-                lane: CLIENT_LANES + r.idx,
-                kind: EventKind::IoWait,
-                start_ns: r.connected_ns,
-                end_ns: r.answered_ns.max(r.connected_ns),
-                task_idx: Some(r.idx),
-            })
-            .collect();
         Answered {
             pid: self.pid,
+            times: results
+                .iter()
+                .map(|r| (r.idx, r.connected_ns, r.answered_ns))
+                .collect(),
             share: WorkerShare {
                 outcomes: results.into_iter().map(|r| (r.idx, r.outcome)).collect(),
-                events,
                 ..WorkerShare::default()
             },
             last_ns,

@@ -25,7 +25,9 @@ use concur_core::echo::EchoConnection;
 use concur_core::experiment::{Op, Plan};
 use concur_core::model::Model;
 use concur_core::report::{RunOutcome, WorkerShare};
-use concur_core::trace::Lane;
+use concur_core::trace::{Event, Lane};
+use concur_core::worker::client_events;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
@@ -218,6 +220,26 @@ impl EchoConnection for TcpConn {
     }
 }
 
+/// The clients' lanes: each client queued from connecting until a server
+/// worker took its connection (its first slice tagged with the client),
+/// then waiting for its echo.
+fn client_lanes(times: &[(u32, u64, u64)], server: &[WorkerShare]) -> Vec<Event> {
+    let mut taken: HashMap<u32, u64> = HashMap::new();
+    for event in server.iter().flat_map(|share| &share.events) {
+        if let Some(idx) = event.task_idx {
+            let first = taken.entry(idx).or_insert(event.start_ns);
+            *first = (*first).min(event.start_ns);
+        }
+    }
+    times
+        .iter()
+        .flat_map(|&(idx, connected, answered)| {
+            let taken = taken.get(&idx).copied().unwrap_or(connected);
+            client_events(idx, connected, taken, answered)
+        })
+        .collect()
+}
+
 /// Serves the plan's clients once under `model`; `workers` sizes the
 /// process pool (threads and tasks start one per connection).
 pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcome {
@@ -274,6 +296,8 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
     });
     drop(listener);
     let end = answered.last_ns.unwrap_or_else(|| env.clock.now_ns());
+    let mut answered = answered;
+    answered.share.events = client_lanes(&answered.times, &server.shares);
     let mut lanes = server.lanes;
     lanes.extend(plan.client_lanes(answered.pid));
     RunOutcome::assemble(

@@ -187,7 +187,7 @@ async fn coroutine(
     }
     let paused = clock.now_ns();
     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-    recorder.record(EventKind::Idle, paused, clock.now_ns(), client);
+    recorder.record(EventKind::IoWait, paused, clock.now_ns(), client);
     let sending = clock.now_ns();
     let sent = writer.write_all(format!("{line}\n").as_bytes()).await;
     recorder.record(EventKind::IoWait, sending, clock.now_ns(), client);
