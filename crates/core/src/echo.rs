@@ -46,6 +46,17 @@ pub fn arrival_ns(op: &Op) -> Option<u64> {
     }
 }
 
+/// An echo client's line, the handler's pause and its arrival (see
+/// [`arrival_ns`]); an error for any other task.
+pub fn echo_client(task: &Task) -> Result<(&str, u64, Option<u64>), String> {
+    match &task.op {
+        Op::Echo {
+            message, wait_ms, ..
+        } => Ok((message, *wait_ms, arrival_ns(&task.op))),
+        _ => Err(format!("task {}: not an echo client", task.idx)),
+    }
+}
+
 /// Whole milliseconds to sleep to cover `ns` (rounded up).
 pub fn ms_to_cover(ns: u64) -> u64 {
     ns.div_ceil(1_000_000)
@@ -117,13 +128,7 @@ impl WorkerCtx<'_> {
         task: &Task,
         io: &dyn BlockingIo,
     ) -> Result<TaskAnswer, String> {
-        let Op::Echo {
-            message, wait_ms, ..
-        } = &task.op
-        else {
-            return Err(format!("task {}: not an echo client", task.idx));
-        };
-        let arrival = arrival_ns(&task.op);
+        let (message, wait_ms, arrival) = echo_client(task)?;
         // accept(): blocks, without the GIL, until the client connects; a
         // worker that was waiting takes the client as it arrives.
         let waited = self.without_gil(Some(task.idx), |ctx| match arrival {
@@ -140,7 +145,7 @@ impl WorkerCtx<'_> {
             line: message,
             sent: None,
         };
-        let served = self.handle_echo(&mut conn, *wait_ms, io);
+        let served = self.handle_echo(&mut conn, wait_ms, io);
         self.record_client(task.idx, connected, taken, self.now_ns());
         match conn.sent {
             Some(reply) => Ok(TaskAnswer::echo_of(reply.as_bytes())),

@@ -1,15 +1,21 @@
 //! The timeline: one lane per worker, one coloured bar per trace event,
 //! with the details in a tooltip on hover. Gaps between a lane's events
-//! within the run are drawn as idle bars.
+//! within the run are drawn as idle bars. Runs with thousands of lanes (an
+//! echo server with 10,000 clients) show the first workers and the first
+//! clients, and say so: the downloaded trace has every lane.
 
 use super::{colour, seconds};
+use concur_core::experiment::CLIENT_LANES;
 use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind};
+use concur_core::trace::{Event, EventKind, Lane};
+use std::collections::HashMap;
 use yew::prelude::*;
 
 const WIDTH: f64 = 860.0;
 const LABEL: f64 = 130.0;
 const LANE: f64 = 22.0;
+/// The most lanes drawn; beyond it the page would spend seconds drawing.
+const MAX_LANES: usize = 60;
 /// One colour per worker in the "GIL held by" lane.
 const HOLDER_COLOURS: [&str; 4] = ["#3a9e5f", "#2f6fb3", "#b5832b", "#8e5cb5"];
 
@@ -40,6 +46,24 @@ fn idle_gaps(events: &[Event], lane: u32, start_ns: u64, end_ns: u64) -> Vec<Eve
     gaps
 }
 
+/// The lanes to draw: all of them, or up to [`MAX_LANES`] split between
+/// the first workers and the first echo clients.
+fn shown_lanes(lanes: &[Lane]) -> Vec<&Lane> {
+    if lanes.len() <= MAX_LANES {
+        return lanes.iter().collect();
+    }
+    let (workers, clients): (Vec<&Lane>, Vec<&Lane>) =
+        lanes.iter().partition(|lane| lane.id < CLIENT_LANES);
+    let client_rows = clients.len().min(MAX_LANES / 2);
+    let worker_rows = workers.len().min(MAX_LANES - client_rows);
+    let client_rows = clients.len().min(MAX_LANES - worker_rows);
+    workers[..worker_rows]
+        .iter()
+        .chain(&clients[..client_rows])
+        .copied()
+        .collect()
+}
+
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let run = &props.run;
@@ -53,7 +77,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         .iter()
         .any(|e| e.kind == EventKind::GilWait);
     let first_row = usize::from(gil);
-    let height = LANE * (run.trace.lanes.len() + first_row) as f64 + 24.0;
+    let shown = shown_lanes(&run.trace.lanes);
+    let hidden = run.trace.lanes.len() - shown.len();
+    let mut by_lane: HashMap<u32, Vec<Event>> = HashMap::new();
+    for event in &run.trace.events {
+        by_lane.entry(event.lane).or_default().push(event.clone());
+    }
+    let height = LANE * (shown.len() + first_row) as f64 + 24.0;
     let holder = gil.then(|| {
         let held = run.trace.events.iter().filter(|e| e.kind == EventKind::Run).map(|event| {
             let (left, right) = (x(event.start_ns), x(event.end_ns));
@@ -72,9 +102,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let lanes = run.trace.lanes.iter().enumerate().map(|(row, lane)| {
+    let lanes = shown.iter().enumerate().map(|(row, lane)| {
         let y = (row + first_row) as f64 * LANE;
-        let mut events: Vec<Event> = run.trace.events.iter().filter(|e| e.lane == lane.id).cloned().collect();
+        let mut events: Vec<Event> = by_lane.remove(&lane.id).unwrap_or_default();
         events.extend(idle_gaps(&events, lane.id, run.start_ns, run.end_ns));
         let bars = events.iter().map(|event| {
             let (left, right) = (x(event.start_ns), x(event.end_ns));
@@ -111,6 +141,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 <text x={LABEL.to_string()} y={axis_y.to_string()} class="axis">{ "0" }</text>
                 <text x={WIDTH.to_string()} y={axis_y.to_string()} class="axis" text-anchor="end">{ seconds(span / 1e9) }</text>
             </svg>
+            if hidden > 0 {
+                <p class="lanes-hidden">{ format!(
+                    "Showing {} of {} lanes (the first workers and the first clients); the downloaded trace has every lane.",
+                    shown.len(),
+                    run.trace.lanes.len()
+                ) }</p>
+            }
             <div class="legend">
                 { for EventKind::ALL.iter().map(|kind| html! {
                     <span><i style={format!("background:{}", colour(*kind))}></i>{ kind.name() }</span>
@@ -138,5 +175,30 @@ mod tests {
         assert_eq!(spans, vec![(0, 10), (30, 40), (50, 60)]);
         assert!(gaps.iter().all(|g| g.kind == EventKind::Idle));
         assert!(idle_gaps(&[event(0, 60)], 0, 0, 60).is_empty());
+    }
+
+    #[test]
+    fn thousands_of_lanes_show_the_first_workers_and_clients() {
+        let lane = |id| Lane {
+            id,
+            name: String::new(),
+            pid: 1,
+        };
+        let few: Vec<Lane> = (0..5).map(lane).collect();
+        assert_eq!(shown_lanes(&few).len(), 5);
+        let many: Vec<Lane> = (0..10_000)
+            .map(lane)
+            .chain((0..10_000).map(|idx| lane(CLIENT_LANES + idx)))
+            .collect();
+        let shown = shown_lanes(&many);
+        assert_eq!(shown.len(), MAX_LANES);
+        assert_eq!(shown.iter().filter(|l| l.id >= CLIENT_LANES).count(), MAX_LANES / 2);
+        assert_eq!(shown[0].id, 0);
+        // One server lane beside many clients: all the room goes to clients.
+        let sequential: Vec<Lane> = std::iter::once(lane(0))
+            .chain((0..10_000).map(|idx| lane(CLIENT_LANES + idx)))
+            .collect();
+        let shown = shown_lanes(&sequential);
+        assert_eq!((shown.len(), shown[0].id), (MAX_LANES, 0));
     }
 }

@@ -8,7 +8,7 @@ use crate::js::{Semaphore, sleep_ms};
 use crate::runner::threads::RUNNER_PID;
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
-use concur_core::echo::arrival_ns;
+use concur_core::echo::echo_client;
 use concur_core::experiment::{Op, Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
@@ -62,13 +62,7 @@ async fn coroutine(
 /// arrival, read its line, `await` the pause, send the line back. Every
 /// wait is a timer, so the loop serves the other clients meanwhile.
 async fn serve_echo(ctx: &mut WorkerCtx<'_>, task: &Task) -> Result<TaskAnswer, String> {
-    let Op::Echo {
-        message, wait_ms, ..
-    } = &task.op
-    else {
-        return Err(format!("task {}: not an echo client", task.idx));
-    };
-    let arrival = arrival_ns(&task.op);
+    let (message, wait_ms, arrival) = echo_client(task)?;
     // The loop starts the handler as the client arrives.
     if let Some(arrival) = arrival {
         let now = ctx.now_ns();
@@ -79,10 +73,10 @@ async fn serve_echo(ctx: &mut WorkerCtx<'_>, task: &Task) -> Result<TaskAnswer, 
     let connected = arrival.unwrap_or_else(|| ctx.now_ns());
     let taken = connected;
     let read = ctx.now_ns();
-    let line = message.clone();
+    let line = message.to_string();
     ctx.record(EventKind::IoWait, read, ctx.now_ns(), Some(task.idx));
     let paused = ctx.now_ns();
-    sleep_ms(*wait_ms as f64).await;
+    sleep_ms(wait_ms as f64).await;
     ctx.record(EventKind::IoWait, paused, ctx.now_ns(), Some(task.idx));
     let answer = TaskAnswer::echo_of(line.as_bytes());
     ctx.record_client(task.idx, connected, taken, ctx.now_ns());
