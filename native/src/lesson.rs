@@ -1,6 +1,8 @@
 //! `concur lesson`: the course in the terminal, from the same content as
 //! the page. Without an argument it lists the lessons; with an id or a
-//! section number it prints that lesson and the command that runs it.
+//! section number it prints that lesson and the command that runs it. A
+//! section with two lessons (5: requests, then the echo server) prints its
+//! first and names the other.
 
 use crate::emit;
 use crate::options::Failure;
@@ -83,7 +85,35 @@ fn render(lesson: &Lesson) -> String {
     if lesson.id == "decision-flow" {
         out.push_str("Then ask: concur advise\n");
     }
+    if lesson.id == "echo-server" {
+        out.push_str(
+            "Then push it: concur run echo-server --tasks 10000 --n 0 \
+             --models async,threads-free,threads-gil\n",
+        );
+    }
     out
+}
+
+/// The lesson `which` names: its id, or its section number (the first
+/// lesson of that section).
+fn find<'a>(all: &'a [Lesson], which: &str) -> Option<&'a Lesson> {
+    let section = which.trim().parse::<u8>().ok();
+    all.iter()
+        .find(|l| l.id == which)
+        .or_else(|| all.iter().find(|l| Some(l.section) == section))
+}
+
+/// "Section 5 also has: ..." for the other lessons of `lesson`'s section.
+fn others_in_section(all: &[Lesson], lesson: &Lesson) -> String {
+    all.iter()
+        .filter(|l| l.section == lesson.section && l.id != lesson.id)
+        .map(|l| {
+            format!(
+                "Section {} also has: concur lesson {} ({})\n",
+                l.section, l.id, l.title
+            )
+        })
+        .collect()
 }
 
 pub fn run(which: Option<String>) -> Result<ExitCode, Failure> {
@@ -99,19 +129,16 @@ pub fn run(which: Option<String>) -> Result<ExitCode, Failure> {
         emit(&out);
         return Ok(ExitCode::SUCCESS);
     };
-    let found = all
-        .iter()
-        .find(|l| l.id == which || which.trim().parse::<u8>().is_ok_and(|n| n == l.section));
-    match found {
+    match find(&all, &which) {
         Some(lesson) => {
-            emit(&render(lesson));
+            emit(&(render(lesson) + &others_in_section(&all, lesson)));
             Ok(ExitCode::SUCCESS)
         }
         None => {
             let ids: Vec<&str> = all.iter().map(|l| l.id).collect();
+            let last_section = all.iter().map(|l| l.section).max().unwrap_or(0);
             Err(Failure::Usage(format!(
-                "unknown lesson \"{which}\": give a number from 1 to {} or one of {}",
-                all.len(),
+                "unknown lesson \"{which}\": give a number from 1 to {last_section} or one of {}",
                 ids.join(", ")
             )))
         }

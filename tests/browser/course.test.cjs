@@ -5,19 +5,22 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { concurServe, browser, open, ready, run, shot } = require('./support.cjs');
 
-const LESSONS = ['side-by-side', 'gil', 'threading', 'multiprocessing', 'asyncio', 'comparison', 'decision-flow', 'health-check', 'faq'];
+// Each lesson's id and its tutorial section (section 5 has two lessons).
+const LESSONS = [['side-by-side', 1], ['gil', 2], ['threading', 3], ['multiprocessing', 4], ['asyncio', 5], ['echo-server', 5], ['comparison', 6], ['decision-flow', 7], ['health-check', 8], ['faq', 9]];
 const SMALL = 'runs=1&warmup=0&delay-ms=100&n=300000';
+// The echo server's n is the gap between clients (ms): 5 clients 20 ms apart.
+const SMALL_FOR = { 'echo-server': 'runs=1&warmup=0&delay-ms=100&n=20' };
 
 test('every lesson renders, and each Run answers the same under every model', async (t) => {
   const server = await concurServe();
   const { page, errors, close } = await browser();
   t.after(async () => { try { await close(); } finally { await server.stop(); } });
   await open(page, server.url);
-  for (const [idx, id] of LESSONS.entries()) {
-    await page.goto(`${server.url}/#lesson=${id}&${SMALL}`);
+  for (const [id, section] of LESSONS) {
+    await page.goto(`${server.url}/#lesson=${id}&${SMALL_FOR[id] ?? SMALL}`);
     await page.reload();
     await page.waitForSelector(`#lesson[data-lesson="${id}"]`);
-    assert.match(await page.textContent('#lesson h2'), new RegExp(`^${idx + 1}\\. `));
+    assert.match(await page.textContent('#lesson h2'), new RegExp(`^${section}\\. `));
     assert.ok((await page.textContent('#lesson pre code.python')).length > 100, `${id} shows its Python`);
     await page.click('#lesson details.code summary');
     assert.ok(await page.isVisible('#lesson pre code.rust'), `${id} shows its Rust on demand`);

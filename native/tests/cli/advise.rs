@@ -73,7 +73,7 @@ fn lessons_list_print_and_refuse_unknown_ones() {
     list.assert_exit_code(0);
     assert_eq!(
         list.stdout.lines().filter(|l| l.starts_with("  ")).count(),
-        9
+        10
     );
     let by_number = run_concur(&["lesson", "2"]);
     by_number.assert_exit_code(0);
@@ -85,4 +85,30 @@ fn lessons_list_print_and_refuse_unknown_ones() {
     let unknown = run_concur(&["lesson", "fibers"]);
     unknown.assert_exit_code(2);
     assert!(unknown.stderr.contains("unknown lesson \"fibers\""));
+    assert!(unknown.stderr.contains("from 1 to 9"), "{}", unknown.stderr);
+}
+
+#[test]
+fn lesson_section_five_has_two_lessons_and_each_names_the_other() {
+    let five = run_concur(&["lesson", "5"]);
+    five.assert_exit_code(0);
+    assert_eq!(five.stdout, run_concur(&["lesson", "asyncio"]).stdout);
+    assert!(five.stdout.contains("Then see: concur run async-requests"));
+    assert!(
+        five.stdout
+            .contains("Section 5 also has: concur lesson echo-server")
+    );
+    let echo = run_concur(&["lesson", "echo-server"]);
+    echo.assert_exit_code(0);
+    assert!(echo.stdout.starts_with("5. "), "{}", echo.stdout);
+    assert!(echo.stdout.contains("asyncio.start_server"));
+    assert!(echo.stdout.contains("Then see: concur run echo-server\n"));
+    assert!(echo.stdout.contains("--tasks 10000 --n 0"));
+    assert!(
+        echo.stdout
+            .contains("Section 5 also has: concur lesson asyncio")
+    );
+    let six = run_concur(&["lesson", "6"]);
+    assert!(six.stdout.starts_with("6. "), "{}", six.stdout);
+    assert!(!six.stdout.contains("also has"));
 }

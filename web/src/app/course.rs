@@ -138,6 +138,21 @@ mod tests {
     }
 
     #[test]
+    fn a_link_opens_the_second_lesson_of_a_section_with_a_gap_of_zero() {
+        let link = parse_hash("#lesson=echo-server&tasks=10&n=0");
+        assert_eq!(link.lesson.as_deref(), Some("echo-server"));
+        assert_eq!(
+            link.knobs,
+            vec![(Knob::Tasks, "10".into()), (Knob::N, "0".into())]
+        );
+        let all = concur_core::lessons::lessons();
+        let found = all
+            .iter()
+            .position(|l| Some(l.id) == link.lesson.as_deref());
+        assert_eq!(found.map(|idx| all[idx - 1].id), Some("asyncio"));
+    }
+
+    #[test]
     fn odd_links_are_ignored_piece_by_piece() {
         let link = parse_hash("#lesson=faq&bogus=1&models=fibers&workers=%32");
         assert_eq!(link.lesson.as_deref(), Some("faq"));

@@ -1,11 +1,12 @@
 //! The course: a stepper over the lessons (buttons, previous/next, the
 //! arrow keys) and the open lesson: its words, the Python it is about, the
 //! Rust that runs, and the question to answer before Run, checked against
-//! the run afterwards.
+//! the run afterwards. A step is labelled with its tutorial section, and a
+//! section with two lessons (5) gets 5a and 5b.
 
 use crate::app::state::{Action, State};
 use crate::components::advisor::Advisor;
-use concur_core::lessons::lessons;
+use concur_core::lessons::{Lesson, lessons};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -58,6 +59,19 @@ fn costs(state: &State, on_measure: &Callback<()>) -> Html {
     }
 }
 
+/// The stepper's label of lesson `idx`: its section number, with a letter
+/// when its section has more than one lesson.
+fn step_label(all: &[Lesson], idx: usize) -> String {
+    let section = all[idx].section;
+    let in_section = all.iter().filter(|l| l.section == section).count();
+    if in_section < 2 {
+        return section.to_string();
+    }
+    let before = all[..idx].iter().filter(|l| l.section == section).count();
+    let letter = char::from(b'a' + (before % 26) as u8);
+    format!("{section}{letter}")
+}
+
 /// "You predicted ...; the run says ...", once the lesson's experiment ran.
 fn verdict(state: &State) -> Html {
     let (Some(lesson), Some(result)) = (state.open_lesson(), state.result.as_ref()) else {
@@ -97,7 +111,7 @@ pub fn LessonView(props: &LessonProps) -> Html {
         let visited = state.visited.iter().any(|id| id == l.id);
         html! {
             <button class={classes!("step", (idx == state.lesson).then_some("current"), visited.then_some("visited"))}
-                    data-lesson={l.id} title={l.title} onclick={go(idx)}>{ l.section }</button>
+                    data-lesson={l.id} title={l.title} onclick={go(idx)}>{ step_label(&all, idx) }</button>
         }
     });
     let predict = lesson.predict.filter(|_| lesson.experiment == Some(state.experiment.as_str())).map(|prediction| {
@@ -152,5 +166,17 @@ pub fn LessonView(props: &LessonProps) -> Html {
             <ul class="takeaways">{ for lesson.takeaways.iter().map(|t| html! { <li>{ *t }</li> }) }</ul>
             { for predict }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_carry_their_section_and_a_letter_when_it_is_shared() {
+        let all = lessons();
+        let labels: Vec<String> = (0..all.len()).map(|idx| step_label(&all, idx)).collect();
+        assert_eq!(labels, ["1", "2", "3", "4", "5a", "5b", "6", "7", "8", "9"]);
     }
 }

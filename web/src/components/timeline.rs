@@ -192,7 +192,10 @@ mod tests {
             .collect();
         let shown = shown_lanes(&many);
         assert_eq!(shown.len(), MAX_LANES);
-        assert_eq!(shown.iter().filter(|l| l.id >= CLIENT_LANES).count(), MAX_LANES / 2);
+        assert_eq!(
+            shown.iter().filter(|l| l.id >= CLIENT_LANES).count(),
+            MAX_LANES / 2
+        );
         assert_eq!(shown[0].id, 0);
         // One server lane beside many clients: all the room goes to clients.
         let sequential: Vec<Lane> = std::iter::once(lane(0))

@@ -1,5 +1,6 @@
-//! The course: one lesson per section of the tutorial, shared by the page
-//! (the stepper) and the terminal (`concur lesson`).
+//! The course: one lesson per section of the tutorial (two for asyncio:
+//! many requests, then an echo server), shared by the page (the stepper)
+//! and the terminal (`concur lesson`).
 //!
 //! A lesson says what it teaches in plain words, shows the Python the
 //! tutorial is about (a twin of what runs, written here) and the Rust that
@@ -88,7 +89,7 @@ pub struct Preset {
 pub struct Lesson {
     /// Short, stable, used in deep links: `#lesson=gil`.
     pub id: &'static str,
-    /// The tutorial's section number (1 to 9).
+    /// The tutorial's section number (1 to 9; lessons may share one).
     pub section: u8,
     pub title: &'static str,
     /// What the lesson teaches, paragraph by paragraph, in plain words.

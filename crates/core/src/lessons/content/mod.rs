@@ -1,6 +1,9 @@
-//! The lessons' words and code, one function per tutorial section, split
-//! over a few files so that each stays short: `basics` (sections 1 and 2),
-//! `models` (3 to 5), `choosing` (6 and 7) and `practice` (8 and 9).
+//! The lessons' words and code, one function per lesson and one lesson per
+//! tutorial section, except section 5, whose two examples (many requests,
+//! an echo server) get a lesson each. They are split over a few files so
+//! that each stays short: `basics` (sections 1 and 2), `models` (3 to 5),
+//! `servers` (5's echo server), `choosing` (6 and 7) and `practice` (8
+//! and 9).
 //!
 //! Every Python snippet is a twin of what the lesson's experiment runs,
 //! written for this course; every Rust snippet is an abridged excerpt of
@@ -11,10 +14,11 @@ mod basics;
 mod choosing;
 mod models;
 mod practice;
+mod servers;
 
 use super::Lesson;
 
-/// Every lesson, in tutorial order (sections 1 to 9).
+/// Every lesson, in tutorial order (sections 1 to 9, section 5 twice).
 pub fn lessons() -> Vec<Lesson> {
     vec![
         basics::side_by_side(),
@@ -22,6 +26,7 @@ pub fn lessons() -> Vec<Lesson> {
         models::threading(),
         models::multiprocessing(),
         models::asyncio(),
+        servers::echo_server(),
         choosing::comparison(),
         choosing::decision_flow(),
         practice::health_check(),
@@ -33,7 +38,7 @@ pub fn lessons() -> Vec<Lesson> {
 mod tests {
     use super::*;
     use crate::catalog;
-    use crate::params::{DELAY_MS, Limit, N, TASKS, WORKERS};
+    use crate::params::{DELAY_MS, Limit, TASKS, WORKERS};
     use std::collections::HashSet;
 
     /// The browser's pool has at most this many workers, so presets stay
@@ -49,10 +54,22 @@ mod tests {
     }
 
     #[test]
-    fn nine_lessons_in_section_order_with_unique_ids() {
+    fn ten_lessons_in_section_order_with_unique_ids() {
         let all = lessons();
         let sections: Vec<u8> = all.iter().map(|lesson| lesson.section).collect();
-        assert_eq!(sections, (1..=9).collect::<Vec<u8>>());
+        assert_eq!(sections, [1, 2, 3, 4, 5, 5, 6, 7, 8, 9]);
+        let section_five: Vec<(&str, Option<&str>)> = all
+            .iter()
+            .filter(|lesson| lesson.section == 5)
+            .map(|lesson| (lesson.id, lesson.experiment))
+            .collect();
+        assert_eq!(
+            section_five,
+            [
+                ("asyncio", Some("async-requests")),
+                ("echo-server", Some("echo-server"))
+            ]
+        );
         let ids: HashSet<&str> = all.iter().map(|lesson| lesson.id).collect();
         assert_eq!(ids.len(), all.len(), "duplicate lesson ids");
         for id in ids {
@@ -99,7 +116,13 @@ mod tests {
                 "{}",
                 lesson.id
             );
-            assert!(within(N, preset.n), "{}", lesson.id);
+            // What n means, and so its range, depends on the experiment
+            // (the echo server's gap between clients may be 0).
+            let n_limit = lesson
+                .experiment
+                .and_then(catalog::find)
+                .map_or(crate::params::N, |experiment| experiment.n_limit());
+            assert!(within(n_limit, preset.n), "{}", lesson.id);
             assert!(within(DELAY_MS, preset.delay_ms), "{}", lesson.id);
         }
     }
@@ -140,6 +163,15 @@ mod tests {
         assert!(python("threading").contains("/delay/2000"));
         assert!(python("multiprocessing").contains("1_000_000"));
         assert!(python("asyncio").contains("range(50)"));
+        let echo = python("echo-server");
+        for needle in [
+            "asyncio.sleep(0.5)",
+            "number * 0.1",
+            "range(5)",
+            "start_server",
+        ] {
+            assert!(echo.contains(needle), "the echo twin lacks {needle}");
+        }
         assert!(python("health-check").contains("* 10"));
     }
 
@@ -151,6 +183,31 @@ mod tests {
             assert!(text.contains(needle), "the FAQ does not mention {needle}");
         }
         assert!(faq.python.contains("def inner"));
+    }
+
+    #[test]
+    fn the_echo_lesson_owns_the_echo_server_details() {
+        let echo = crate::lessons::find("echo-server").unwrap();
+        let text = echo.body.join(" ");
+        for needle in [
+            "backlog",
+            "100",
+            "4096",
+            "somaxconn",
+            "in-page equivalent",
+            "concur run echo-server --tasks 10000 --n 0",
+            "staircase",
+        ] {
+            assert!(
+                text.contains(needle),
+                "the echo lesson does not mention {needle}"
+            );
+        }
+        assert!(echo.rust.contains("tokio::spawn(coroutine("));
+        // The asyncio lesson only points to it.
+        let asyncio = crate::lessons::find("asyncio").unwrap().body.join(" ");
+        assert!(!asyncio.contains("backlog"));
+        assert!(asyncio.contains("next lesson"));
     }
 
     #[test]

@@ -270,12 +270,6 @@ pub(super) fn asyncio() -> Lesson {
              asyncio.Semaphore or aiohttp's TCPConnector(limit=...), protects the server and \
              your open sockets. Against a distant service it took 3.45 s (14.5 requests/s); \
              on loopback the batch should take about as long as one slow request.",
-            "The second example is a TCP echo server. asyncio.start_server runs a handler \
-             coroutine for every client; the tutorial's handler awaits 0.5 s before echoing, \
-             and five clients started 0.1 s apart are all answered within a second by one \
-             thread, since each handler is suspended while it waits. start_server's listen \
-             backlog is 100 by default: with thousands of clients connecting at once, raise it \
-             (backlog=...) or connections will be refused or delayed.",
             "CPU work blocks the loop. The loop can switch only at an await, so a coroutine \
              that computes for two seconds stalls every other coroutine for two seconds: \
              timers fire late and responses sit unread. Hand such work elsewhere with await \
@@ -288,6 +282,8 @@ pub(super) fn asyncio() -> Lesson {
              requests. With the default limit of 50, async and the thread models should each \
              finish in about one second. The browser caps workers at 8, so there ten slow \
              requests share eight slots and the batch takes closer to two seconds.",
+            "The tutorial's second example, a TCP echo server that answers many clients at \
+             once on one thread, is the next lesson.",
         ],
         python: r#"import asyncio
 import time
