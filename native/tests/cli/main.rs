@@ -10,6 +10,7 @@ mod bad_input;
 mod bench;
 mod catalog;
 mod children;
+mod echo;
 mod procs;
 mod run_cpu;
 mod run_io;

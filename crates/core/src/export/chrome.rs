@@ -1,10 +1,12 @@
 //! Chrome trace event JSON (opens in Perfetto and chrome://tracing).
 //!
 //! One track per worker: thread and coroutine lanes live in the runner's own
-//! process, each model with its own tracks; process lanes carry the worker
-//! process's real PID. Every event is a complete ("X") slice named by its
+//! process, each model with its own tracks; lanes of other processes (the
+//! processes model's workers, the echo clients) carry that process's real
+//! PID. Every event is a complete ("X") slice named by its
 //! kind; a "runs" track marks each measured run of each model.
 
+use crate::experiment::CLIENT_LANES;
 use crate::model::Model;
 use crate::report::ModelRuns;
 use serde_json::{Value, json};
@@ -20,6 +22,8 @@ pub fn chrome_trace(runs: &[ModelRuns], origin_ns: u64, own_pid: u32) -> Value {
     let mut events = Vec::new();
     let mut tracks: BTreeMap<(u32, u32), String> = BTreeMap::new();
     let mut next_tid = 1u32;
+    // Processes whose lanes are echo clients, labelled as such.
+    let mut clients = std::collections::BTreeSet::new();
     let runs_tid = 0u32;
     tracks.insert((own_pid, runs_tid), "runs".to_string());
     for (model_idx, model_runs) in runs.iter().enumerate() {
@@ -39,7 +43,8 @@ pub fn chrome_trace(runs: &[ModelRuns], origin_ns: u64, own_pid: u32) -> Value {
             }));
             let mut lane_track: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
             for lane in &run.trace.lanes {
-                let track = if model == Model::Processes {
+                let elsewhere = model == Model::Processes || lane.pid != own_pid;
+                let track = if elsewhere {
                     (lane.pid, lane.id + 1)
                 } else {
                     let tid = *lane_tids.entry(lane.id).or_insert_with(|| {
@@ -48,11 +53,14 @@ pub fn chrome_trace(runs: &[ModelRuns], origin_ns: u64, own_pid: u32) -> Value {
                     });
                     (own_pid, tid)
                 };
-                let name = if model == Model::Processes {
+                let name = if elsewhere {
                     format!("{} {} (pid {})", model.name(), lane.name, lane.pid)
                 } else {
                     format!("{} {}", model.name(), lane.name)
                 };
+                if lane.id >= CLIENT_LANES {
+                    clients.insert(lane.pid);
+                }
                 tracks.insert(track, name);
                 lane_track.insert(lane.id, track);
             }
@@ -79,6 +87,8 @@ pub fn chrome_trace(runs: &[ModelRuns], origin_ns: u64, own_pid: u32) -> Value {
         events.push(json!({ "name": "thread_sort_index", "ph": "M", "pid": pid, "tid": tid, "args": { "sort_index": tid } }));
         let label = if pid == own_pid {
             format!("concur (pid {pid})")
+        } else if clients.contains(&pid) {
+            format!("echo clients (pid {pid})")
         } else {
             format!("worker process (pid {pid})")
         };
