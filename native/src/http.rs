@@ -4,6 +4,7 @@
 //! A blocking GET holds its thread until the answer is in, as Python's
 //! `requests.get` does; the async model uses reqwest instead (`exec::asynch`).
 
+use concur_core::experiment::Reply;
 use concur_core::worker::{BlockingIo, DbConnection};
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -37,20 +38,62 @@ impl Default for UreqIo {
     }
 }
 
-impl BlockingIo for UreqIo {
-    fn get(&self, url: &str) -> Result<u16, String> {
-        let response = match self.agent.get(url).call() {
+/// True when a transport error means the time ran out.
+fn timed_out(err: &ureq::Transport) -> bool {
+    let io = std::error::Error::source(err).and_then(|e| e.downcast_ref::<std::io::Error>());
+    io.is_some_and(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        )
+    })
+}
+
+impl UreqIo {
+    fn call(&self, url: &str, timeout: Option<Duration>) -> Result<Reply, String> {
+        let mut request = self.agent.get(url);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let response = match request.call() {
             Ok(response) => response,
             Err(ureq::Error::Status(_, response)) => response,
+            Err(ureq::Error::Transport(err)) if timeout.is_some() && timed_out(&err) => {
+                return Ok(Reply::TimedOut);
+            }
             Err(ureq::Error::Transport(err)) => return Err(err.to_string()),
         };
         let status = response.status();
-        std::io::copy(
+        let read = std::io::copy(
             &mut response.into_reader().take(MAX_BODY_BYTES),
             &mut std::io::sink(),
-        )
-        .map_err(|err| format!("reading the body: {err}"))?;
-        Ok(status)
+        );
+        match read {
+            Ok(_) => Ok(Reply::Status(status)),
+            Err(err)
+                if timeout.is_some()
+                    && matches!(
+                        err.kind(),
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                    ) =>
+            {
+                Ok(Reply::TimedOut)
+            }
+            Err(err) => Err(format!("reading the body: {err}")),
+        }
+    }
+}
+
+impl BlockingIo for UreqIo {
+    fn get_within(&self, url: &str, timeout_ms: u64) -> Result<Reply, String> {
+        self.call(url, Some(Duration::from_millis(timeout_ms)))
+    }
+
+    fn get(&self, url: &str) -> Result<u16, String> {
+        match self.call(url, None)? {
+            Reply::Status(status) => Ok(status),
+            Reply::TimedOut => Err(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())),
+        }
     }
 
     fn open_db(&self, db: &str) -> Result<Box<dyn DbConnection + '_>, String> {

@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { bin, concurServe, browser, open, setUp, run, shot, medianSeconds } = require('./support.cjs');
+const { bin, concurServe, browser, open, ready, setUp, run, shot, medianSeconds } = require('./support.cjs');
 
 const MODELS = ['sequential', 'threads-gil', 'threads-free', 'processes', 'async'];
 
@@ -162,5 +162,19 @@ test('the in-page echo server answers every client under every model', async (t)
   const names = await page.$$eval('.timeline .lane .lane-label', (labels) => labels.map((l) => l.textContent));
   assert.deepEqual(names.filter((n) => n.startsWith('client')), ['client 1', 'client 2', 'client 3']);
   await shot(page, 'isolated-echo-server');
+  assert.deepEqual(errors, []);
+});
+
+test('a health check gives up on a slow URL after its 5 s timeout', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
+  // Five URLs, the fifth answering after 6.1 s: past the 5 s timeout.
+  await page.goto(`${server.url}/#lesson=health-check&workers=5&tasks=5&delay-ms=6100&runs=1&warmup=0&models=threads-free,processes,async`);
+  await ready(page);
+  const rows = await run(page);
+  assert.deepEqual(rows.map((r) => r.model), ['threads-free', 'processes', 'async']);
+  // The server would answer at 6.1 s: "timed out" means each model gave up first.
+  for (const row of rows) assert.equal(row.cells[6], 'ok 4 × HTTP 200, 1 timed out', row.model);
   assert.deepEqual(errors, []);
 });

@@ -7,6 +7,7 @@
 //! memory) or await a timer.
 
 use crate::js::{describe, sleep_ms};
+use concur_core::experiment::Reply;
 use concur_core::worker::{BlockingIo, DbConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::JsCast;
@@ -51,6 +52,24 @@ pub fn simulate(url: &str) -> (u16, f64) {
     }
 }
 
+/// What a simulated GET with a timeout gets, and how long it waits for it.
+pub fn simulate_within(url: &str, timeout_ms: u64) -> (Reply, f64) {
+    let (status, ms) = simulate(url);
+    if ms > timeout_ms as f64 {
+        (Reply::TimedOut, timeout_ms as f64)
+    } else {
+        (Reply::Status(status), ms)
+    }
+}
+
+/// True when a thrown value is the browser's timeout error.
+fn is_timeout(err: &wasm_bindgen::JsValue) -> bool {
+    js_sys::Reflect::get(err, &"name".into())
+        .ok()
+        .and_then(|name| name.as_string())
+        .is_some_and(|name| name == "TimeoutError")
+}
+
 /// Blocking GETs from a worker thread.
 #[derive(Clone, Copy, Debug)]
 pub struct XhrIo {
@@ -70,6 +89,29 @@ impl BlockingIo for XhrIo {
             .map_err(|err| describe(&err))?;
         request.send().map_err(|err| describe(&err))?;
         request.status().map_err(|err| describe(&err))
+    }
+
+    fn get_within(&self, url: &str, timeout_ms: u64) -> Result<Reply, String> {
+        if self.simulated {
+            let (reply, ms) = simulate_within(url, timeout_ms);
+            std::thread::sleep(std::time::Duration::from_secs_f64(ms / 1000.0));
+            return Ok(reply);
+        }
+        // A worker's synchronous request honours `timeout` and throws a
+        // TimeoutError when it runs out.
+        let request = web_sys::XmlHttpRequest::new().map_err(|err| describe(&err))?;
+        request
+            .open_with_async("GET", &distinct(url), false)
+            .map_err(|err| describe(&err))?;
+        request.set_timeout(timeout_ms.min(u64::from(u32::MAX)) as u32);
+        match request.send() {
+            Ok(()) => request
+                .status()
+                .map(Reply::Status)
+                .map_err(|err| describe(&err)),
+            Err(err) if is_timeout(&err) => Ok(Reply::TimedOut),
+            Err(err) => Err(describe(&err)),
+        }
     }
 
     fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
@@ -109,18 +151,56 @@ impl DbConnection for StandInDb {
 
 /// An awaited GET on the current event loop.
 pub async fn fetch_status(url: &str, simulated: bool) -> Result<u16, String> {
-    if simulated {
-        let (status, ms) = simulate(url);
-        sleep_ms(ms).await;
-        return Ok(status);
+    match fetch_within(url, simulated, None).await? {
+        Reply::Status(status) => Ok(status),
+        Reply::TimedOut => Err("timed out".into()),
     }
+}
+
+/// An awaited GET that gives up after `timeout_ms`, if set: the request is
+/// aborted when the timer fires first (aiohttp's `ClientTimeout`).
+pub async fn fetch_within(
+    url: &str,
+    simulated: bool,
+    timeout_ms: Option<u64>,
+) -> Result<Reply, String> {
+    if simulated {
+        let (reply, ms) = match timeout_ms {
+            Some(timeout_ms) => simulate_within(url, timeout_ms),
+            None => {
+                let (status, ms) = simulate(url);
+                (Reply::Status(status), ms)
+            }
+        };
+        sleep_ms(ms).await;
+        return Ok(reply);
+    }
+    let controller = web_sys::AbortController::new().map_err(|err| describe(&err))?;
+    let fetched = Box::pin(fetch_once(url, controller.signal()));
+    let Some(timeout_ms) = timeout_ms else {
+        return fetched.await.map(Reply::Status);
+    };
+    let timer = Box::pin(sleep_ms(timeout_ms as f64));
+    match futures::future::select(fetched, timer).await {
+        futures::future::Either::Left((status, _)) => status.map(Reply::Status),
+        futures::future::Either::Right(((), _)) => {
+            controller.abort();
+            Ok(Reply::TimedOut)
+        }
+    }
+}
+
+/// One fetch, its body read to the end; `signal` can abort it.
+async fn fetch_once(url: &str, signal: web_sys::AbortSignal) -> Result<u16, String> {
     let global = js_sys::global();
     let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
         .map_err(|err| describe(&err))?
         .dyn_into()
         .map_err(|_| "this scope has no fetch".to_string())?;
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&signal));
     let promise: js_sys::Promise = fetch
-        .call1(&global, &distinct(url).into())
+        .call2(&global, &distinct(url).into(), &init)
         .map_err(|err| describe(&err))?
         .dyn_into()
         .map_err(|_| "fetch returned no promise".to_string())?;
@@ -157,5 +237,14 @@ mod tests {
         assert_eq!(simulate("http://h:1/delay/250"), (200, 250.0));
         assert_eq!(simulate("http://h/status/503"), (503, 0.0));
         assert_eq!(simulate("http://h/get"), (200, 0.0));
+        use concur_core::experiment::Reply;
+        assert_eq!(
+            super::simulate_within("http://h/delay/6000", 5000),
+            (Reply::TimedOut, 5000.0)
+        );
+        assert_eq!(
+            super::simulate_within("http://h/delay/100", 5000),
+            (Reply::Status(200), 100.0)
+        );
     }
 }

@@ -19,6 +19,8 @@ pub enum TaskAnswer {
     Requests { ok: u32, total: u32 },
     /// How many rows a task inserted and committed.
     Rows { inserted: u32 },
+    /// A request that got no answer within its timeout.
+    TimedOut { after_ms: u32 },
     /// What an echo client got back: its length and FNV-1a hash.
     Echo { bytes: u32, hash: u64 },
 }
@@ -78,6 +80,7 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     let mut parts = Vec::new();
     let mut rows = 0u64;
     let (mut echoes, mut echoed) = (0u64, 0u64);
+    let mut timed_out = 0u64;
     let mut statuses: Vec<(u16, usize)> = Vec::new();
     for answer in answers.iter().flatten() {
         match answer {
@@ -95,6 +98,7 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
                 parts.push(format!("{ok} of {total} requests ok"));
             }
             TaskAnswer::Rows { inserted } => rows += u64::from(*inserted),
+            TaskAnswer::TimedOut { .. } => timed_out += 1,
             TaskAnswer::Echo { bytes, .. } => {
                 echoes += 1;
                 echoed += u64::from(*bytes);
@@ -120,6 +124,9 @@ pub fn summarize(answers: &[Option<TaskAnswer>]) -> String {
     statuses.sort();
     for (code, count) in statuses {
         parts.push(format!("{count} × HTTP {code}"));
+    }
+    if timed_out > 0 {
+        parts.push(format!("{timed_out} timed out"));
     }
     if failed > 0 {
         parts.push(format!("{failed} failed"));

@@ -42,9 +42,15 @@ fn delayed_gets(params: &Params, server_base: &str) -> (Vec<Op>, Dispatch) {
     (ops, Dispatch::Queue)
 }
 
+/// The health checker's timeout per request, as in the tutorial.
+pub const CHECK_TIMEOUT_MS: u64 = 5_000;
+/// The async requests' timeout (aiohttp's `ClientTimeout(total=30)`).
+pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+
 /// Every fifth request waits `delay_ms`, the rest answer at once: the
-/// tutorial's 10 slow and 40 fast requests, or its (4 up + 1 slow) x 10 URLs.
-fn mixed_gets(params: &Params, server_base: &str) -> Vec<Op> {
+/// tutorial's 10 slow and 40 fast requests, or its (4 up + 1 slow) x 10 URLs;
+/// each gives up after `timeout_ms`.
+fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
     (0..params.tasks)
         .map(|idx| {
             let path = if idx % 5 == 4 {
@@ -52,8 +58,9 @@ fn mixed_gets(params: &Params, server_base: &str) -> Vec<Op> {
             } else {
                 "/status/200".to_string()
             };
-            Op::Get {
+            Op::Check {
                 url: url(params, server_base, &path),
+                timeout_ms,
             }
         })
         .collect()
@@ -177,7 +184,12 @@ pub fn catalog() -> Vec<Experiment> {
             defaults_note: "the tutorial's 10 requests of 1 s and 40 immediate ones with a connection limit of 50",
             n_means: None,
             tasks_means: None,
-            planner: |params, base| (mixed_gets(params, base), Dispatch::Queue),
+            planner: |params, base| {
+                (
+                    mixed_gets(params, base, REQUEST_TIMEOUT_MS),
+                    Dispatch::Queue,
+                )
+            },
         },
         Experiment {
             id: "echo-server",
@@ -211,7 +223,7 @@ pub fn catalog() -> Vec<Experiment> {
             defaults_note: "the tutorial's (4 healthy + 1 slow) x 10 URLs and 5 thread workers; it used a pool of 4 processes and an async limit of 50, here all follow --workers",
             n_means: None,
             tasks_means: None,
-            planner: |params, base| (mixed_gets(params, base), Dispatch::Slices),
+            planner: |params, base| (mixed_gets(params, base, CHECK_TIMEOUT_MS), Dispatch::Slices),
         },
     ]
 }

@@ -32,6 +32,9 @@ pub enum Op {
     Batch { values: Vec<u8> },
     /// One HTTP GET; the answer is the status code.
     Get { url: String },
+    /// A health check: one GET that counts as timed out when no answer
+    /// came within `timeout_ms` (`requests.get(url, timeout=5)`).
+    Check { url: String, timeout_ms: u64 },
     /// `count` GETs one after another (the convoy's I/O thread); the
     /// answer counts the successful ones.
     Gets { url: String, count: u32 },
@@ -65,9 +68,27 @@ impl Op {
     /// The URL and how many GETs of it, for I/O operations.
     pub fn requests(&self) -> Option<(&str, u32)> {
         match self {
-            Op::Get { url } => Some((url, 1)),
+            Op::Get { url } | Op::Check { url, .. } => Some((url, 1)),
             Op::Gets { url, count } => Some((url, *count)),
             _ => None,
+        }
+    }
+
+    /// The per-request timeout of a health check.
+    pub fn timeout_ms(&self) -> Option<u64> {
+        match self {
+            Op::Check { timeout_ms, .. } => Some(*timeout_ms),
+            _ => None,
+        }
+    }
+
+    /// The answer to a health check: the status, or a timeout.
+    pub fn check_answer(reply: Reply, timeout_ms: u64) -> TaskAnswer {
+        match reply {
+            Reply::Status(code) => TaskAnswer::Status(code),
+            Reply::TimedOut => TaskAnswer::TimedOut {
+                after_ms: timeout_ms.min(u64::from(u32::MAX)) as u32,
+            },
         }
     }
 
@@ -82,13 +103,32 @@ impl Op {
     /// The answer of an I/O operation from the statuses its GETs returned.
     pub fn answer_from(&self, statuses: &[u16]) -> TaskAnswer {
         match self {
-            Op::Get { .. } => TaskAnswer::Status(statuses.first().copied().unwrap_or(0)),
+            Op::Get { .. } | Op::Check { .. } => {
+                TaskAnswer::Status(statuses.first().copied().unwrap_or(0))
+            }
             _ => TaskAnswer::Requests {
                 ok: statuses.iter().filter(|s| (200..300).contains(*s)).count() as u32,
                 total: statuses.len() as u32,
             },
         }
     }
+}
+
+/// What a GET with a timeout got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Status(u16),
+    TimedOut,
+}
+
+/// The delay a built-in endpoint will take: `/delay/{ms}` takes ms,
+/// `/status/{code}` none; None for other URLs (a `--target`).
+pub fn endpoint_delay_ms(url: &str) -> Option<u64> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    if let Some((_, ms)) = path.rsplit_once("/delay/") {
+        return ms.parse().ok();
+    }
+    path.contains("/status/").then_some(0)
 }
 
 /// One unit of work, numbered from 0 in plan order.
@@ -351,6 +391,31 @@ impl Experiment {
                     ))
                 }
             }
+            (Op::Check { url, timeout_ms }, answer) => {
+                // Far from the timeout the outcome is certain; within 20% of
+                // it either may happen (every model must still agree).
+                let delay = endpoint_delay_ms(url);
+                let must_answer = delay.is_some_and(|ms| ms * 5 < timeout_ms * 4);
+                let must_time_out = delay.is_some_and(|ms| ms * 5 > timeout_ms * 6);
+                match answer {
+                    TaskAnswer::Status(code) if !(200..300).contains(code) => {
+                        Err(format!("task {}: GET {url} answered HTTP {code}", task.idx))
+                    }
+                    TaskAnswer::Status(_) if must_time_out => Err(format!(
+                        "task {}: GET {url} answered, though it takes longer than the {timeout_ms} ms timeout",
+                        task.idx
+                    )),
+                    TaskAnswer::TimedOut { .. } if must_answer => Err(format!(
+                        "task {}: GET {url} timed out after {timeout_ms} ms, though it answers sooner",
+                        task.idx
+                    )),
+                    TaskAnswer::Status(_) | TaskAnswer::TimedOut { .. } => Ok(()),
+                    other => Err(format!(
+                        "task {}: {other:?} is the wrong kind of answer",
+                        task.idx
+                    )),
+                }
+            }
             (Op::Get { url }, TaskAnswer::Status(code)) => {
                 if (200..300).contains(code) {
                     Ok(())
@@ -422,6 +487,42 @@ mod tests {
             cpu.check(&batch, &TaskAnswer::Stats { kept: 3, sum: 201 })
                 .is_err()
         );
+    }
+
+    #[test]
+    fn health_checks_must_time_out_only_when_the_delay_says_so() {
+        let health = find("health-check").unwrap();
+        let check = |url: &str| Task {
+            idx: 0,
+            op: Op::Check {
+                url: url.into(),
+                timeout_ms: 5000,
+            },
+        };
+        let (ok, late) = (
+            TaskAnswer::Status(200),
+            TaskAnswer::TimedOut { after_ms: 5000 },
+        );
+        let fast = check("http://h/delay/1000?x=1");
+        assert!(health.check(&fast, &ok).is_ok());
+        assert!(health.check(&fast, &late).is_err());
+        let slow = check("http://h/delay/6500");
+        assert!(health.check(&slow, &late).is_ok());
+        assert!(health.check(&slow, &ok).is_err());
+        // Near the timeout either outcome is honest.
+        let close = check("http://h/delay/5000");
+        assert!(health.check(&close, &ok).is_ok() && health.check(&close, &late).is_ok());
+        let elsewhere = check("http://example.org/");
+        assert!(health.check(&elsewhere, &late).is_ok());
+        assert!(
+            health
+                .check(&check("http://h/status/503"), &TaskAnswer::Status(503))
+                .is_err()
+        );
+        assert_eq!(endpoint_delay_ms("http://h/status/200"), Some(0));
+        assert_eq!(endpoint_delay_ms("http://h/get"), None);
+        let plan = health.plan(&health.defaults, "http://h");
+        assert_eq!(plan.tasks[0].op.timeout_ms(), Some(5000));
     }
 
     #[test]

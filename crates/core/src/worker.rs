@@ -8,7 +8,7 @@
 
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
-use crate::experiment::{CLIENT_LANES, Dispatch, Op, Plan, Task};
+use crate::experiment::{CLIENT_LANES, Dispatch, Op, Plan, Reply, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
 use crate::wire::{FromWorker, TaskOutcome, decode_body, encode_body};
@@ -20,6 +20,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub trait BlockingIo: Sync {
     /// GETs `url`, blocking the calling thread, and returns the HTTP status.
     fn get(&self, url: &str) -> Result<u16, String>;
+
+    /// GETs `url` but gives up after `timeout_ms`. Platforms override it;
+    /// the default (for test doubles) never times out.
+    fn get_within(&self, url: &str, timeout_ms: u64) -> Result<Reply, String> {
+        let _ = timeout_ms;
+        self.get(url).map(Reply::Status)
+    }
 
     /// Opens a connection of its own to the shared database `db`.
     fn open_db(&self, db: &str) -> Result<Box<dyn DbConnection + '_>, String>;
@@ -100,7 +107,11 @@ impl<'a> WorkerCtx<'a> {
                 });
                 Some(TaskAnswer::Stats { kept, sum })
             }
-            Op::Get { .. } | Op::Gets { .. } | Op::Insert { .. } | Op::Echo { .. } => None,
+            Op::Get { .. }
+            | Op::Gets { .. }
+            | Op::Check { .. }
+            | Op::Insert { .. }
+            | Op::Echo { .. } => None,
         }
     }
 
@@ -119,6 +130,17 @@ impl<'a> WorkerCtx<'a> {
         }
         if let Op::Echo { .. } = &task.op {
             return self.serve_echo(task, io);
+        }
+        if let Op::Check { url, timeout_ms } = &task.op {
+            let reply = self.without_gil(Some(task.idx), |ctx| {
+                let sent = ctx.clock.now_ns();
+                let reply = io.get_within(url, *timeout_ms);
+                ctx.record(EventKind::IoWait, sent, ctx.clock.now_ns(), Some(task.idx));
+                reply
+            });
+            return reply
+                .map(|reply| Op::check_answer(reply, *timeout_ms))
+                .map_err(|why| format!("task {}: GET {url}: {why}", task.idx));
         }
         let (url, count) = task
             .op
@@ -384,10 +406,11 @@ mod tests {
     /// nobody holds the GIL while it works.
     struct OneWriter<'g>(&'g std::sync::Mutex<u32>, &'g Gil);
     impl DbConnection for OneWriter<'_> {
-        fn insert_commit(&mut self, _task_idx: u32, _row: u32) -> Result<u64, String> {
+        fn insert_commit(&mut self, task_idx: u32, _row: u32) -> Result<u64, String> {
+            // Task i runs on lane i here; another lane may hold the GIL.
             assert_ne!(
                 self.1.holder(),
-                Some(0),
+                Some(task_idx),
                 "the GIL is let go around the commit"
             );
             let asked = Instant::now();

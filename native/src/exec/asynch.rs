@@ -12,7 +12,7 @@ use crate::http::UreqIo;
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
-use concur_core::experiment::{Plan, Task};
+use concur_core::experiment::{Op, Plan, Reply, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
@@ -21,11 +21,28 @@ use tokio::sync::Semaphore;
 
 type TaskResult = (u32, Result<TaskAnswer, String>, Vec<Event>);
 
-async fn get(client: &reqwest::Client, url: &str) -> Result<u16, String> {
-    let response = client.get(url).send().await.map_err(|err| describe(&err))?;
-    let status = response.status().as_u16();
-    response.bytes().await.map_err(|err| describe(&err))?;
-    Ok(status)
+/// One GET; with `timeout_ms`, a request that takes longer is a timeout
+/// (reqwest's per-request timeout, like aiohttp's `ClientTimeout`).
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    timeout_ms: Option<u64>,
+) -> Result<Reply, String> {
+    let mut request = client.get(url);
+    if let Some(ms) = timeout_ms {
+        request = request.timeout(std::time::Duration::from_millis(ms));
+    }
+    let fetched = async {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        response.bytes().await?;
+        Ok::<u16, reqwest::Error>(status)
+    };
+    match fetched.await {
+        Ok(status) => Ok(Reply::Status(status)),
+        Err(err) if timeout_ms.is_some() && err.is_timeout() => Ok(Reply::TimedOut),
+        Err(err) => Err(describe(&err)),
+    }
 }
 
 /// reqwest's messages hide the cause; show the whole chain on one line.
@@ -70,10 +87,17 @@ async fn coroutine(
                     break Ok(task.op.answer_from(&codes));
                 }
                 let sent = clock.now_ns();
-                let status = get(&client, url).await;
+                let timeout_ms = task.op.timeout_ms();
+                let status = get(&client, url, timeout_ms).await;
                 ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
                 match status {
-                    Ok(code) => codes.push(code),
+                    Ok(Reply::Status(code)) => codes.push(code),
+                    Ok(Reply::TimedOut) => {
+                        break Ok(Op::check_answer(
+                            Reply::TimedOut,
+                            timeout_ms.unwrap_or_default(),
+                        ));
+                    }
                     Err(why) => break Err(format!("task {}: GET {url}: {why}", task.idx)),
                 }
             }

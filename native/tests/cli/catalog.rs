@@ -197,6 +197,37 @@ fn health_check_threads_each_own_a_fixed_slice() {
 }
 
 #[test]
+fn a_health_check_gives_up_after_five_seconds_in_blocking_and_async_code() {
+    // The fifth URL answers after 6 s, past the tutorial's 5 s timeout.
+    let finished = run_concur(&[
+        "run",
+        "health-check",
+        "--tasks",
+        "5",
+        "--workers",
+        "5",
+        "--delay-ms",
+        "6000",
+        "--models",
+        "threads-gil,async",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+        "--quiet",
+    ]);
+    finished.assert_exit_code(0);
+    let report = finished.stdout_json();
+    for result in report["results"].as_array().unwrap() {
+        assert_eq!(result["answer_ok"], true, "{}", result["problems"]);
+        // The server would have answered at 6 s: "timed out" means the
+        // request was given up before then.
+        assert_eq!(result["answer"], "4 × HTTP 200, 1 timed out");
+    }
+}
+
+#[test]
 fn list_shows_every_experiment() {
     let finished = run_concur(&["list"]);
     finished.assert_exit_code(0);

@@ -3,13 +3,13 @@
 //! the loop and blocks it, as it would under asyncio.
 
 use crate::clock::BrowserClock;
-use crate::io::fetch_status;
+use crate::io::fetch_within;
 use crate::js::{Semaphore, sleep_ms};
 use crate::runner::threads::RUNNER_PID;
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
 use concur_core::echo::echo_client;
-use concur_core::experiment::{Op, Plan, Task};
+use concur_core::experiment::{Op, Plan, Reply, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
@@ -45,10 +45,17 @@ async fn coroutine(
                     break Ok(task.op.answer_from(&codes));
                 }
                 let sent = clock.now_ns();
-                let status = fetch_status(url, simulated).await;
+                let timeout_ms = task.op.timeout_ms();
+                let status = fetch_within(url, simulated, timeout_ms).await;
                 ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
                 match status {
-                    Ok(code) => codes.push(code),
+                    Ok(Reply::Status(code)) => codes.push(code),
+                    Ok(Reply::TimedOut) => {
+                        break Ok(Op::check_answer(
+                            Reply::TimedOut,
+                            timeout_ms.unwrap_or_default(),
+                        ));
+                    }
                     Err(why) => break Err(format!("task {}: GET {url}: {why}", task.idx)),
                 }
             }

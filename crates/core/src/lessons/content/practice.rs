@@ -36,9 +36,11 @@ pub(super) fn health_check() -> Lesson {
              next URL whenever a slot frees up. Expect the threads to finish in about one \
              second (two slow URLs each); in the timeline each thread lane holds its own ten \
              tasks, and each process lane starts with a spawn slice.",
-            "Timeouts: the native runner gives up connecting after 5 s, like the tutorial's \
-             per-request timeout, and allows a whole request 120 s, so that a long delay set \
-             with the delay knob still succeeds.",
+            "Timeouts: every check here gives up after 5 s, as the tutorial's did, under \
+             every model (a blocking request's timeout for threads and processes, an aborted \
+             fetch or a request timeout on the event loop for async), and the report counts \
+             the URL as timed out rather than failing the run. Set the delay knob to 6000 \
+             to see it: the slow URLs come back as \"timed out\" after 5 s, everywhere.",
         ],
         python: r#"import asyncio
 import threading
