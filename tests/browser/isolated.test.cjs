@@ -126,6 +126,9 @@ test('every other experiment answers the same under every model', async (t) => {
     const answers = rows.map((r) => r.cells[6]);
     for (const answer of answers) assert.match(answer, /^ok /, `${experiment}: ${answer}`);
     assert.equal(new Set(answers).size, 1, `${experiment}: ${answers}`);
+    if (experiment === 'db-inserts') {
+      assert.match(await page.textContent('#browser-note'), /real SQLite/, 'the page says what the database is here');
+    }
     if (experiment === 'data-batches') {
       await page.click('.tabs .tab[data-model="processes"]');
       assert.ok(await page.locator('.timeline rect.serialize').count() >= 8, 'shipping batches shows as serialize bars');
@@ -142,6 +145,7 @@ test('the in-page echo server answers every client under every model', async (t)
   await open(page, server.url);
   // Three clients 20 ms apart, a 200 ms pause in the handler, 3 workers.
   await setUp(page, 'echo-server', { workers: 3, tasks: 3, n: 20, 'delay-ms': 200, runs: 1, warmup: 0 });
+  assert.match(await page.textContent('#browser-note'), /in-page equivalent/, 'the page says no TCP runs here');
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), MODELS);
   const answers = rows.map((r) => r.cells[6]);

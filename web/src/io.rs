@@ -114,38 +114,17 @@ impl BlockingIo for XhrIo {
         }
     }
 
-    fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
-        Ok(Box::new(StandInDb))
+    fn open_db(&self, db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
+        #[cfg(feature = "sqlite")]
+        return crate::db::open(db);
+        #[cfg(not(feature = "sqlite"))]
+        Err(format!(
+            "{db}: this build has no database (only the runner has SQLite)"
+        ))
     }
 
     fn sleep_ms(&self, ms: u64) {
         std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
-}
-
-/// Rows committed to the stand-in database of this WebAssembly instance.
-static STAND_IN_ROWS: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
-
-/// How long a stand-in commit holds the writer lock, like a small SQLite
-/// commit on a fast disk.
-const STAND_IN_COMMIT_MS: u64 = 1;
-
-/// What stands in for SQLite in the browser: one table per WebAssembly
-/// instance behind a single writer lock held for a commit's time. Threads
-/// share it (and wait for each other, as SQLite's writers do); each process
-/// worker has its own instance, so its own table.
-struct StandInDb;
-
-impl DbConnection for StandInDb {
-    fn insert_commit(&mut self, _task_idx: u32, _row: u32) -> Result<u64, String> {
-        let asked = crate::clock::now_ms();
-        let mut rows = STAND_IN_ROWS
-            .lock()
-            .map_err(|_| "the stand-in database is poisoned")?;
-        let waited = ((crate::clock::now_ms() - asked).max(0.0) * 1e6) as u64;
-        std::thread::sleep(std::time::Duration::from_millis(STAND_IN_COMMIT_MS));
-        *rows += 1;
-        Ok(waited)
     }
 }
 

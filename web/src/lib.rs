@@ -17,6 +17,8 @@
 pub mod app;
 pub mod clock;
 pub mod components;
+#[cfg(feature = "sqlite")]
+pub mod db;
 pub mod hooks;
 pub mod io;
 pub mod js;

@@ -5,8 +5,9 @@
 //! clippy; the web build needs the wasm32 target (stable and nightly),
 //! nightly's rust-src (for build-std), trunk, the wasm-bindgen CLI at the
 //! exact version Cargo.lock pins, and wasm-opt from npm's binaryen (Debian's
-//! is too old to read today's wasm); browser tests need Debian's chromium and
-//! chromium-driver, and playwright-core from npm.
+//! is too old to read today's wasm), and Debian's clang (SQLite's C source
+//! is compiled to wasm32 for the page); browser tests need Debian's chromium
+//! and chromium-driver, and playwright-core from npm.
 
 use crate::{output, root, run};
 use anyhow::{Context, Result, bail};
@@ -109,8 +110,23 @@ fn ensure_target(toolchain: &str) -> Result<()> {
 }
 
 /// What the web build needs.
+/// Installs Debian packages that are missing (`apt-get update` first).
+fn apt_install(packages: &[&str]) -> Result<()> {
+    // SAFETY: set before any thread starts; xtask is single-threaded.
+    unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
+    run("apt-get", &["update"])?;
+    let mut args = vec!["install", "-y"];
+    args.extend_from_slice(packages);
+    run("apt-get", &args)
+}
+
 pub fn setup_web() -> Result<()> {
     setup()?;
+    if std::path::Path::new("/usr/bin/clang").exists() {
+        eprintln!("setup: clang is installed");
+    } else {
+        apt_install(&["clang"])?;
+    }
     ensure_target("stable")?;
     ensure_target(NIGHTLY)?;
     let nightly = output(
@@ -191,10 +207,7 @@ pub fn setup_browser() -> Result<()> {
     if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
         eprintln!("setup: chromium and chromedriver are installed");
     } else {
-        // SAFETY: set before any thread starts; xtask is single-threaded.
-        unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
-        run("apt-get", &["update"])?;
-        run("apt-get", &["install", "-y", "chromium", "chromium-driver"])?;
+        apt_install(&["chromium", "chromium-driver"])?;
     }
     if tools_dir()
         .join("node_modules")

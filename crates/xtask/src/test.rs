@@ -20,6 +20,20 @@ pub fn test() -> Result<()> {
             "warnings",
         ],
     )?;
+    // The page's own binary is built without SQLite: lint that variant too.
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "concur-web",
+            "--no-default-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run("cargo", &["test", "--workspace"])?;
     browser_tests()?;
     eprintln!("xtask test: all checks passed");

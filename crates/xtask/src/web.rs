@@ -17,6 +17,11 @@ const THREAD_RUSTFLAGS: &str = "-C target-feature=+atomics,+bulk-memory,+mutable
 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base";
 
+/// clang's flags for SQLite's C source in the threaded build: shared
+/// memory needs atomics and bulk memory, and clang allows thread-locals on
+/// wasm32 outside Emscripten only in the local-exec model.
+const THREAD_CFLAGS: &str = "-matomics -mbulk-memory -ftls-model=local-exec";
+
 fn web_command(program: &str) -> Command {
     let mut command = Command::new(program);
     command
@@ -28,7 +33,8 @@ fn web_command(program: &str) -> Command {
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
             THREAD_RUSTFLAGS,
         )
-        .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std");
+        .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+        .env("CFLAGS_wasm32_unknown_unknown", THREAD_CFLAGS);
     command
 }
 
@@ -47,7 +53,8 @@ fn run(mut command: Command, what: &str) -> Result<()> {
 pub fn build() -> Result<PathBuf> {
     setup_web()?;
     // A plain cargo build first: it may download build-std's own crates,
-    // which trunk's offline build below must not try to do.
+    // which trunk's offline build below must not try to do. (The runner
+    // has every dependency; the page's binary is built without SQLite.)
     let mut cargo = web_command("cargo");
     cargo.args([
         "build",
@@ -56,7 +63,8 @@ pub fn build() -> Result<PathBuf> {
         "wasm32-unknown-unknown",
         "--package",
         "concur-web",
-        "--bins",
+        "--bin",
+        "runner",
     ]);
     run(cargo, "cargo build (web, wasm32, threads)")?;
     let mut trunk = web_command("trunk");
