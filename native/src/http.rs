@@ -18,11 +18,14 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Bodies are read (so connections can be reused) up to this size.
 const MAX_BODY_BYTES: u64 = 16 << 20;
 
-/// Blocking GETs through one ureq agent (its connections are pooled), and
+/// Blocking GETs through ureq agents (their connections are pooled), and
 /// SQLite files under the command's database directory.
 #[derive(Clone)]
 pub struct UreqIo {
     agent: ureq::Agent,
+    /// For GETs with a timeout of their own, which bounds connecting too
+    /// (ureq lets an agent's connect timeout override a request's).
+    checks: ureq::Agent,
     pub db_dir: PathBuf,
 }
 
@@ -33,6 +36,7 @@ impl Default for UreqIo {
                 .timeout_connect(CONNECT_TIMEOUT)
                 .timeout(REQUEST_TIMEOUT)
                 .build(),
+            checks: ureq::AgentBuilder::new().build(),
             db_dir: crate::db::db_dir(),
         }
     }
@@ -51,10 +55,10 @@ fn timed_out(err: &ureq::Transport) -> bool {
 
 impl UreqIo {
     fn call(&self, url: &str, timeout: Option<Duration>) -> Result<Reply, String> {
-        let mut request = self.agent.get(url);
-        if let Some(timeout) = timeout {
-            request = request.timeout(timeout);
-        }
+        let request = match timeout {
+            Some(timeout) => self.checks.get(url).timeout(timeout),
+            None => self.agent.get(url),
+        };
         let response = match request.call() {
             Ok(response) => response,
             Err(ureq::Error::Status(_, response)) => response,

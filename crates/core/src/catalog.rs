@@ -53,14 +53,15 @@ pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
 fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
     (0..params.tasks)
         .map(|idx| {
-            let path = if idx % 5 == 4 {
-                format!("/delay/{}", params.delay_ms)
+            let (path, delay_ms) = if idx % 5 == 4 {
+                (format!("/delay/{}", params.delay_ms), params.delay_ms)
             } else {
-                "/status/200".to_string()
+                ("/status/200".to_string(), 0)
             };
             Op::Check {
                 url: url(params, server_base, &path),
                 timeout_ms,
+                delay_ms: params.target.is_none().then_some(delay_ms),
             }
         })
         .collect()

@@ -34,7 +34,13 @@ pub enum Op {
     Get { url: String },
     /// A health check: one GET that counts as timed out when no answer
     /// came within `timeout_ms` (`requests.get(url, timeout=5)`).
-    Check { url: String, timeout_ms: u64 },
+    /// `delay_ms` is how long the built-in server will take; None for a
+    /// `--target`, whose delays nobody knows in advance.
+    Check {
+        url: String,
+        timeout_ms: u64,
+        delay_ms: Option<u64>,
+    },
     /// `count` GETs one after another (the convoy's I/O thread); the
     /// answer counts the successful ones.
     Gets { url: String, count: u32 },
@@ -71,6 +77,20 @@ impl Op {
             Op::Get { url } | Op::Check { url, .. } => Some((url, 1)),
             Op::Gets { url, count } => Some((url, *count)),
             _ => None,
+        }
+    }
+
+    /// True for a health check whose outcome may go either way: its
+    /// server's delay is unknown, or within 20% of the timeout. Models may
+    /// then disagree honestly, so such answers are not compared.
+    pub fn either_outcome(&self) -> bool {
+        match self {
+            Op::Check {
+                timeout_ms,
+                delay_ms,
+                ..
+            } => delay_ms.is_none_or(|ms| ms * 5 >= timeout_ms * 4 && ms * 5 <= timeout_ms * 6),
+            _ => false,
         }
     }
 
@@ -119,16 +139,6 @@ impl Op {
 pub enum Reply {
     Status(u16),
     TimedOut,
-}
-
-/// The delay a built-in endpoint will take: `/delay/{ms}` takes ms,
-/// `/status/{code}` none; None for other URLs (a `--target`).
-pub fn endpoint_delay_ms(url: &str) -> Option<u64> {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    if let Some((_, ms)) = path.rsplit_once("/delay/") {
-        return ms.parse().ok();
-    }
-    path.contains("/status/").then_some(0)
 }
 
 /// One unit of work, numbered from 0 in plan order.
@@ -391,12 +401,19 @@ impl Experiment {
                     ))
                 }
             }
-            (Op::Check { url, timeout_ms }, answer) => {
-                // Far from the timeout the outcome is certain; within 20% of
-                // it either may happen (every model must still agree).
-                let delay = endpoint_delay_ms(url);
-                let must_answer = delay.is_some_and(|ms| ms * 5 < timeout_ms * 4);
-                let must_time_out = delay.is_some_and(|ms| ms * 5 > timeout_ms * 6);
+            (
+                op @ Op::Check {
+                    url,
+                    timeout_ms,
+                    delay_ms,
+                },
+                answer,
+            ) => {
+                // Far from the timeout the outcome is certain; near it, or
+                // against a --target, either may happen.
+                let certain = !op.either_outcome();
+                let must_answer = certain && delay_ms.is_some_and(|ms| ms < *timeout_ms);
+                let must_time_out = certain && delay_ms.is_some_and(|ms| ms > *timeout_ms);
                 match answer {
                     TaskAnswer::Status(code) if !(200..300).contains(code) => {
                         Err(format!("task {}: GET {url} answered HTTP {code}", task.idx))
@@ -492,35 +509,36 @@ mod tests {
     #[test]
     fn health_checks_must_time_out_only_when_the_delay_says_so() {
         let health = find("health-check").unwrap();
-        let check = |url: &str| Task {
+        let check = |delay_ms: Option<u64>| Task {
             idx: 0,
             op: Op::Check {
-                url: url.into(),
+                url: "http://h/".into(),
                 timeout_ms: 5000,
+                delay_ms,
             },
         };
         let (ok, late) = (
             TaskAnswer::Status(200),
             TaskAnswer::TimedOut { after_ms: 5000 },
         );
-        let fast = check("http://h/delay/1000?x=1");
+        let fast = check(Some(1000));
         assert!(health.check(&fast, &ok).is_ok());
         assert!(health.check(&fast, &late).is_err());
-        let slow = check("http://h/delay/6500");
+        let slow = check(Some(6500));
         assert!(health.check(&slow, &late).is_ok());
         assert!(health.check(&slow, &ok).is_err());
         // Near the timeout either outcome is honest.
-        let close = check("http://h/delay/5000");
+        let close = check(Some(5000));
         assert!(health.check(&close, &ok).is_ok() && health.check(&close, &late).is_ok());
-        let elsewhere = check("http://example.org/");
-        assert!(health.check(&elsewhere, &late).is_ok());
+        assert!(close.op.either_outcome() && !slow.op.either_outcome());
+        // A --target's delay is unknown: either outcome is honest.
+        let elsewhere = check(None);
+        assert!(health.check(&elsewhere, &late).is_ok() && elsewhere.op.either_outcome());
         assert!(
             health
-                .check(&check("http://h/status/503"), &TaskAnswer::Status(503))
+                .check(&check(Some(0)), &TaskAnswer::Status(503))
                 .is_err()
         );
-        assert_eq!(endpoint_delay_ms("http://h/status/200"), Some(0));
-        assert_eq!(endpoint_delay_ms("http://h/get"), None);
         let plan = health.plan(&health.defaults, "http://h");
         assert_eq!(plan.tasks[0].op.timeout_ms(), Some(5000));
     }

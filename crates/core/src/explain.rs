@@ -12,6 +12,10 @@ fn find(results: &[ModelResult], model: Model) -> Option<&ModelResult> {
     results.iter().find(|result| result.model == model)
 }
 
+fn seconds_text(seconds: f64) -> String {
+    format!("{seconds:.2} s")
+}
+
 fn speedup_text(result: &ModelResult) -> String {
     match result.speedup {
         Some(speedup) => format!("{speedup:.2}x"),
@@ -55,8 +59,16 @@ pub fn explain(
             "it computed on one core at a time, like sequential code, so its edge is noise"
                 .to_string()
         }
+        (Bound::Io, Model::Processes) if experiment.id == "echo-server" => format!(
+            "its pool of {} worker processes served that many connections at a time, each handler waiting on its own",
+            winner.workers
+        ),
+        (Bound::Io, Model::Async) if experiment.id == "echo-server" => format!(
+            "its one event loop ran a task for each of the {} clients, so every handler waited at the same time",
+            params.tasks
+        ),
         (Bound::Io, _) if experiment.id == "echo-server" => format!(
-            "its server had all {} clients' connections open at the same time, each handler waiting on its own instead of behind the others",
+            "it started a thread for each of the {} clients, so every handler waited at the same time",
             params.tasks
         ),
         (Bound::Io, _) if experiment.uses_http() => format!(
@@ -76,6 +88,9 @@ pub fn explain(
 
     if let Some(gil) = find(results, Model::ThreadsGil).filter(|r| r.answer_ok) {
         let speedup = gil.speedup.unwrap_or(f64::NAN);
+        let free_wall = find(results, Model::ThreadsFree)
+            .filter(|r| r.answer_ok)
+            .map(|r| r.wall_s.median);
         let text = match experiment.bound {
             Bound::Cpu if gil.speedup.is_none() => format!(
                 "threads-gil took {:.3} s and its threads waited {:.2} s in all for the lock: only the thread holding the GIL may compute (add sequential to --models to see the speedup)",
@@ -92,6 +107,13 @@ pub fn explain(
                 speedup_text(gil)
             ),
             // With one worker or one task nothing can overlap: no surprise.
+            // Many threads waking from I/O queue for the one lock.
+            Bound::Io if free_wall.is_some_and(|free| gil.wall_s.median > 1.5 * free) => format!(
+                "threads-gil took {} against {} for free threads: with {} threads, each one back from waiting had to queue for the one lock before it could go on",
+                seconds_text(gil.wall_s.median),
+                seconds_text(free_wall.unwrap_or_default()),
+                gil.workers
+            ),
             Bound::Io
                 if speedup >= 1.5
                     || gil.speedup.is_none()

@@ -239,3 +239,51 @@ fn without_sequential_the_gil_sentence_makes_no_claim_about_speedup() {
         report.explanation
     );
 }
+
+#[test]
+fn health_checks_near_the_timeout_may_differ_between_models() {
+    let experiment = find("health-check").unwrap();
+    let mut params = experiment.defaults.clone();
+    params.tasks = 5;
+    // The fifth URL takes about the timeout: either outcome is honest.
+    params.delay_ms = 5000;
+    let plan = experiment.plan(&params, "http://h");
+    let answered: Vec<Option<TaskAnswer>> = vec![Some(TaskAnswer::Status(200)); 5];
+    let mut timed_out = answered.clone();
+    timed_out[4] = Some(TaskAnswer::TimedOut { after_ms: 5000 });
+    let runs = |late: &Vec<Option<TaskAnswer>>| {
+        vec![
+            ModelRuns {
+                model: Model::ThreadsFree,
+                workers: 5,
+                runs: vec![run(5000, 10, answered.clone())],
+            },
+            ModelRuns {
+                model: Model::Async,
+                workers: 5,
+                runs: vec![run(5000, 10, late.clone())],
+            },
+        ]
+    };
+    let report = Report::build(
+        &experiment,
+        &plan,
+        &params,
+        machine(2),
+        "t",
+        &runs(&timed_out),
+    );
+    assert!(report.all_ok(), "{:?}", report.results[1].problems);
+    // Far from the timeout the models must agree.
+    params.delay_ms = 1000;
+    let plan = experiment.plan(&params, "http://h");
+    let report = Report::build(
+        &experiment,
+        &plan,
+        &params,
+        machine(2),
+        "t",
+        &runs(&timed_out),
+    );
+    assert!(!report.all_ok());
+}

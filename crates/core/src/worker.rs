@@ -131,7 +131,10 @@ impl<'a> WorkerCtx<'a> {
         if let Op::Echo { .. } = &task.op {
             return self.serve_echo(task, io);
         }
-        if let Op::Check { url, timeout_ms } = &task.op {
+        if let Op::Check {
+            url, timeout_ms, ..
+        } = &task.op
+        {
             let reply = self.without_gil(Some(task.idx), |ctx| {
                 let sent = ctx.clock.now_ns();
                 let reply = io.get_within(url, *timeout_ms);

@@ -125,9 +125,16 @@ pub fn run_async(plan: &Plan, limit: u32, env: &Env) -> RunOutcome {
             .enable_all()
             .build()
             .map_err(|err| format!("cannot start the event loop: {err}"))?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+        // Requests with a timeout of their own (health checks) let it bound
+        // connecting too; the rest give up connecting after 5 s.
+        let own_timeouts = plan.tasks.iter().any(|t| t.op.timeout_ms().is_some());
+        let builder = reqwest::Client::builder().timeout(REQUEST_TIMEOUT);
+        let builder = if own_timeouts {
+            builder
+        } else {
+            builder.connect_timeout(CONNECT_TIMEOUT)
+        };
+        let client = builder
             .build()
             .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
         let limit = Arc::new(Semaphore::new(limit as usize));

@@ -304,6 +304,49 @@ fn open_file_limit_allows(needed: u64) -> (bool, u64) {
     (hard >= needed, hard)
 }
 
+/// Whether this user may run `needed` more threads: RLIMIT_NPROC and the
+/// cgroup's pids.max (containers often set one); the reason if not.
+fn thread_limits_allow(needed: u64) -> (bool, String) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit(RLIMIT_NPROC) failed");
+    if limit.rlim_cur != libc::RLIM_INFINITY && limit.rlim_cur < needed {
+        return (
+            false,
+            format!(
+                "the process limit (ulimit -u) is {}; 10,000 connection threads need about {needed}",
+                limit.rlim_cur
+            ),
+        );
+    }
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    // cgroup v1 names the pids controller; v2 has one hierarchy ("0::").
+    let file = cgroup
+        .lines()
+        .find_map(|line| line.split_once(":pids:"))
+        .map(|(_, path)| format!("/sys/fs/cgroup/pids{path}/pids.max"))
+        .or_else(|| {
+            let path = cgroup.lines().find_map(|line| line.strip_prefix("0::"))?;
+            Some(format!("/sys/fs/cgroup{path}/pids.max"))
+        });
+    let max = file
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .unwrap_or_default();
+    match max.trim().parse::<u64>() {
+        Ok(max) if max < needed => (
+            false,
+            format!(
+                "this cgroup allows {max} tasks (pids.max); 10,000 connection threads need about {needed}"
+            ),
+        ),
+        _ => (true, String::new()),
+    }
+}
+
 #[test]
 fn ten_thousand_clients_each_get_their_echo_from_async_and_free_threads() {
     // The server holds a descriptor per open connection and the clients
@@ -314,6 +357,9 @@ fn ten_thousand_clients_each_get_their_echo_from_async_and_free_threads() {
         "the hard open-file limit is {hard}; serving 10,000 clients needs about 10,100 \
          in each of the server and the clients process (raise `ulimit -Hn`)"
     );
+    // And threads-free starts a thread per client.
+    let (threads_ok, why) = thread_limits_allow(10_100);
+    assert!(threads_ok, "{why}");
     let finished = run_concur(&echo_run(
         "--tasks 10000 --n 0 --delay-ms 200 --models async,threads-free --json",
         &[],

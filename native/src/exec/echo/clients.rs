@@ -22,7 +22,10 @@ use std::net::SocketAddr;
 use std::process::{ChildStdout, Command, ExitCode, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The most a client reads back.
+const MAX_REPLY_BYTES: u64 = 64 << 10;
 
 /// One client: when it starts (after the process starts) and what it says.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,9 +47,19 @@ pub struct ClientResult {
     pub answered_ns: u64,
 }
 
+/// The clients process's report: when it started the first client, and
+/// what each client saw.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClientsReport {
+    pub started_ns: u64,
+    pub results: Vec<ClientResult>,
+}
+
 /// The clients' results as a run uses them.
 pub struct Answered {
     pub pid: u32,
+    /// When the clients started (client 0 connects then), if they said.
+    pub started_ns: Option<u64>,
     /// Answers per client (its lane's slices come from `times`).
     pub share: WorkerShare,
     /// Per client: its index, when it began to connect and when its echo
@@ -65,6 +78,7 @@ impl Answered {
                 ..WorkerShare::default()
             },
             times: Vec::new(),
+            started_ns: None,
             last_ns: None,
         }
     }
@@ -155,7 +169,7 @@ impl Clients {
     /// report into answers and client-lane slices.
     pub fn finish(&self, clock: &dyn Clock) -> Answered {
         let stdout = self.stdout.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let report: Result<Vec<ClientResult>, String> = match stdout {
+        let report: Result<ClientsReport, String> = match stdout {
             Some(mut stdout) => read_frame(&mut stdout).and_then(|body| match body {
                 Some(body) => decode_body(&body),
                 None => Err("its pipe closed before it reported".into()),
@@ -169,8 +183,11 @@ impl Clients {
             *reaped = true;
             status
         };
-        let results = match report {
-            Ok(results) => results,
+        let ClientsReport {
+            started_ns,
+            results,
+        } = match report {
+            Ok(report) => report,
             Err(why) => {
                 let mut lost = Answered::lost(&format!(
                     "the echo clients (pid {}) {} ({why})",
@@ -185,6 +202,7 @@ impl Clients {
         let last_ns = results.iter().map(|r| r.answered_ns).max();
         Answered {
             pid: self.pid,
+            started_ns: Some(started_ns),
             times: results
                 .iter()
                 .map(|r| (r.idx, r.connected_ns, r.answered_ns))
@@ -208,17 +226,19 @@ async fn exchange(addr: &str, message: &str) -> Result<TaskAnswer, String> {
         .write_all(format!("{message}\n").as_bytes())
         .await
         .map_err(|err| format!("sending its line: {err}"))?;
-    let mut line = String::new();
-    let read = BufReader::new(reader)
-        .read_line(&mut line)
+    // The server sends one line and closes: read all of it, so a missing
+    // newline or anything extra makes the answer differ from the line sent.
+    let mut reply = Vec::new();
+    reader
+        .take(MAX_REPLY_BYTES)
+        .read_to_end(&mut reply)
         .await
         .map_err(|err| format!("reading the echo: {err}"))?;
-    if read == 0 {
+    if reply.is_empty() {
         return Err("the server closed the connection without answering".into());
     }
-    Ok(TaskAnswer::echo_of(
-        line.trim_end_matches(['\r', '\n']).as_bytes(),
-    ))
+    let line = reply.strip_suffix(b"\n").unwrap_or(&reply);
+    Ok(TaskAnswer::echo_of(line))
 }
 
 async fn client(
@@ -258,7 +278,9 @@ pub fn clients_main(parent: u32, addr: &str) -> ExitCode {
             .build()
             .map_err(|err| format!("cannot start the event loop: {err}"))?;
         let addr: std::sync::Arc<str> = addr.into();
-        let results = runtime.block_on(async move {
+        let clock = NativeClock;
+        let report = runtime.block_on(async move {
+            let started_ns = clock.now_ns();
             let t0 = tokio::time::Instant::now();
             let handles: Vec<_> = jobs
                 .into_iter()
@@ -272,11 +294,14 @@ pub fn clients_main(parent: u32, addr: &str) -> ExitCode {
                         .map_err(|err| format!("a client failed: {err}"))?,
                 );
             }
-            Ok::<_, String>(results)
+            Ok::<_, String>(ClientsReport {
+                started_ns,
+                results,
+            })
         })?;
         let mut stdout = std::io::stdout().lock();
         stdout
-            .write_all(&encode_frame(&results))
+            .write_all(&encode_frame(&report))
             .and_then(|()| stdout.flush())
             .map_err(|err| format!("reporting: {err}"))
     };

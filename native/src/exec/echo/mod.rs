@@ -128,15 +128,34 @@ pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> std::io::Result<Vec<bool
     Ok(polled.iter().map(|p| p.revents != 0).collect())
 }
 
+/// True for accept errors that concern one connection, not the listener:
+/// accept(2) says to try again (a client that gave up, a network hiccup).
+pub fn retry_accept(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::Interrupted
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::WouldBlock
+    ) || matches!(
+        err.raw_os_error(),
+        Some(
+            libc::EPROTO
+                | libc::ENETDOWN
+                | libc::ENOPROTOOPT
+                | libc::EHOSTDOWN
+                | libc::ENONET
+                | libc::EHOSTUNREACH
+                | libc::EOPNOTSUPP
+                | libc::ENETUNREACH
+        )
+    )
+}
+
 /// Accepts the next connection, blocking; None once `stop` is raised and
-/// nobody waits in the queue. Running out of file descriptors is noted in
-/// `notes` (once) and waited out, as a server would: handlers finishing
-/// free some.
-pub fn accept_until(
-    listener: &TcpListener,
-    stop: &Stop,
-    notes: &mut Vec<String>,
-) -> Result<Option<TcpStream>, String> {
+/// nobody waits in the queue. Running out of file descriptors is waited
+/// out, as a server would (handlers finishing free some); a client that is
+/// never served fails on its own.
+pub fn accept_until(listener: &TcpListener, stop: &Stop) -> Result<Option<TcpStream>, String> {
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
@@ -152,16 +171,8 @@ pub fn accept_until(
                 poll_readable(&[listener.as_raw_fd()], STOP_POLL_MS)
                     .map_err(|err| format!("waiting for connections: {err}"))?;
             }
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::ConnectionAborted
-                ) => {}
+            Err(err) if retry_accept(&err) => {}
             Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
-                let note = format!("accepting a connection: {err}");
-                if !notes.contains(&note) {
-                    notes.push(note);
-                }
                 if stop.wait(Duration::from_millis(10)) {
                     return Ok(None);
                 }
@@ -217,6 +228,20 @@ impl EchoConnection for TcpConn {
             .write_all(format!("{line}\n").as_bytes())
             .and_then(|()| self.stream.flush())
             .map_err(|err| err.to_string())
+    }
+}
+
+/// Kills the clients when dropped before every client had its answer.
+struct KillUnlessDone<'a> {
+    clients: &'a clients::Clients,
+    stop: &'a Stop,
+}
+
+impl Drop for KillUnlessDone<'_> {
+    fn drop(&mut self) {
+        if !self.stop.raised() {
+            self.clients.kill();
+        }
     }
 }
 
@@ -276,6 +301,12 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
             stop.raise();
             answered
         });
+        // Whatever happens to the server (an early failure, a panic), the
+        // clients must not wait out their deadlines: kill them.
+        let _guard = KillUnlessDone {
+            clients: &clients,
+            stop: &stop,
+        };
         let server = match model {
             Model::Sequential => servers::sequential(&listener, plan, env, &stop),
             Model::ThreadsGil => {
@@ -289,12 +320,16 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
             // The server gave up before every client had its answer.
             clients.kill();
         }
+        drop(_guard);
         let answered = watcher
             .join()
             .unwrap_or_else(|_| clients::Answered::lost("the clients' watcher panicked"));
         (server, answered)
     });
     drop(listener);
+    // The run is the clients' time: from the first one starting to the last
+    // echo (a process pool starts meanwhile).
+    let start = answered.started_ns.unwrap_or(start);
     let end = answered.last_ns.unwrap_or_else(|| env.clock.now_ns());
     let mut answered = answered;
     answered.share.events = client_lanes(&answered.times, &server.shares);

@@ -11,7 +11,7 @@
 //! hears that even while no client comes. Readers collect the reports and
 //! reap their child, whose CPU time the kernel reports.
 
-use super::{ServerRun, Stop, TcpConn, poll_readable, wait_ms};
+use super::{ServerRun, Stop, TcpConn, poll_readable, retry_accept, wait_ms};
 use crate::children;
 use crate::clock::{NativeClock, process_cpu_ns};
 use crate::exec::Env;
@@ -233,9 +233,13 @@ pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> Ex
             }
             let stream = match listener.accept() {
                 Ok((stream, _)) => stream,
-                // Another worker took it.
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                // Another worker took it, or that client gave up.
+                Err(err) if retry_accept(&err) => continue,
+                // Out of files: wait for the handlers to free some.
+                Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
                 Err(err) => return Err(format!("accepting a connection: {err}")),
             };
             let mut ctx = WorkerCtx::new(lane, &clock, None);

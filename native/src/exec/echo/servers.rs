@@ -8,7 +8,7 @@
 //! them all. `tokio` runs a current-thread runtime whose accept loop spawns
 //! a task per connection and awaits them all before the runtime drops.
 
-use super::{ServerRun, Stop, TcpConn, accept_until, wait_ms};
+use super::{ServerRun, Stop, TcpConn, accept_until, retry_accept, wait_ms};
 use crate::clock::thread_cpu_ns;
 use crate::exec::Env;
 use concur_core::clock::Clock;
@@ -60,7 +60,7 @@ pub fn sequential(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -
     let mut failures = Vec::new();
     let mut connection = 0;
     loop {
-        match accept_until(listener, stop, &mut failures) {
+        match accept_until(listener, stop) {
             Ok(Some(stream)) => {
                 connection += 1;
                 failures.extend(handle(&mut ctx, stream, connection, wait, env));
@@ -93,13 +93,14 @@ pub fn threads(
 ) -> ServerRun {
     let gil = gil_switch.map(Gil::new);
     let wait = wait_ms(plan);
+    let acceptor_cpu = thread_cpu_ns();
     let mut acceptor = Recorder::new(0);
     let mut run = ServerRun::default();
     let mut accept_failures = Vec::new();
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         loop {
-            let stream = match accept_until(listener, stop, &mut accept_failures) {
+            let stream = match accept_until(listener, stop) {
                 Ok(Some(stream)) => stream,
                 Ok(None) => break,
                 Err(why) => {
@@ -153,6 +154,7 @@ pub fn threads(
     run.shares.push(WorkerShare {
         events: acceptor.into_events(),
         failures: accept_failures,
+        cpu_ns: Some(thread_cpu_ns() - acceptor_cpu),
         ..WorkerShare::default()
     });
     run
@@ -225,13 +227,15 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
                             let connection = handles.len() as u32 + 1;
                             handles.push(tokio::spawn(coroutine(stream, connection, wait, clock)));
                         }
-                        Err(err) => {
-                            // Out of files, say: note it once, let handlers finish.
-                            let why = format!("accepting a connection: {err}");
-                            if !failures.contains(&why) {
-                                failures.push(why);
-                            }
+                        // A client that gave up, or out of files (handlers
+                        // finishing free some): go on accepting.
+                        Err(err) if retry_accept(&err)
+                            || matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
                             tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                        Err(err) => {
+                            failures.push(format!("accepting a connection: {err}"));
+                            break;
                         }
                     },
                     // Every client has its answer once `stop` is raised.
