@@ -59,7 +59,7 @@ pub(super) fn echo_server() -> Lesson {
              --models async,threads-free,threads-gil starts 10,000 clients at once. In runs \
              on a two-core machine, async answered them all in about a second on its one \
              thread; free threads took about 1.5 s with 10,000 OS threads, and threads under \
-             the GIL 2 to 3.5 s, because every thread that wakes must queue for the one \
+             the GIL anywhere from 2 to 5.5 s (it varies from run to run), because every thread that wakes must queue for the one \
              lock. A pre-fork pool serves only as many clients at once as it has workers: \
              even 512 processes serve 10,000 clients in about 20 rounds of half a second, \
              over 10 s. That is why the tutorial reaches for \
