@@ -6,7 +6,7 @@ use crate::support::run_concur;
 
 /// Runs `concur ARGS` and checks the usage-error contract; `fragments` must
 /// all appear in the one stderr line.
-fn assert_usage_error(args: &[&str], fragments: &[&str]) {
+pub(crate) fn assert_usage_error(args: &[&str], fragments: &[&str]) {
     let finished = run_concur(args);
     finished.assert_exit_code(2);
     let stderr = finished.stderr.trim_end();

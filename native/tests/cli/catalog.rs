@@ -3,7 +3,7 @@
 //! have (fixed slices for the health checker's threads, serialization for
 //! processes shipping data batches).
 
-use crate::support::{TempDir, run_concur};
+use crate::support::{MODELS, TempDir, run_concur};
 use crate::traces::{read_trace, trace_slices};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,14 +18,6 @@ const EXPERIMENTS: [&str; 8] = [
     "data-batches",
     "async-requests",
     "health-check",
-];
-
-const MODELS: [&str; 5] = [
-    "sequential",
-    "threads-gil",
-    "threads-free",
-    "processes",
-    "async",
 ];
 
 /// Runs an experiment with `--json` and checks every model's answer.

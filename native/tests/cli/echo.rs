@@ -6,21 +6,14 @@
 //! `__echo-clients` process outlives a run or Ctrl-C (and the port closes),
 //! and bad flag values are refused.
 
+use crate::bad_input::assert_usage_error;
 use crate::procs::{poll_until, proc_args, proc_stat, send_signal};
-use crate::support::{FinishedCommand, RunningConcur, TempDir, run_concur};
+use crate::support::{FinishedCommand, MODELS, RunningConcur, TempDir, run_concur};
 use crate::traces::{TraceSlice, read_trace, trace_slices};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
-
-const MODELS: [&str; 5] = [
-    "sequential",
-    "threads-gil",
-    "threads-free",
-    "processes",
-    "async",
-];
 
 /// The hidden subcommands of the echo server's helper processes.
 const ECHO_WORKER: &str = "__echo-worker";
@@ -545,41 +538,19 @@ fn ctrl_c_mid_threads_echo_run_exits_130_and_kills_the_clients() {
     ctrl_c_mid_run_stops_everything("threads-gil", 0);
 }
 
-/// The usage-error contract: exit 2, nothing on stdout, one stderr line
-/// holding every fragment.
-fn assert_refused(args: &[&str], fragments: &[&str]) {
-    let finished = run_concur(args);
-    finished.assert_exit_code(2);
-    assert!(finished.stdout.is_empty(), "{}", finished.describe());
-    let stderr = finished.stderr.trim_end();
-    assert_eq!(stderr.lines().count(), 1, "{}", finished.describe());
-    assert!(
-        stderr.starts_with("concur: error: "),
-        "{}",
-        finished.describe()
-    );
-    for fragment in fragments {
-        assert!(
-            stderr.contains(fragment),
-            "stderr lacks {fragment:?}:\n{}",
-            finished.describe()
-        );
-    }
-}
-
 #[test]
 fn echo_flags_out_of_range_or_not_applicable_are_refused() {
     for n in ["-1", "10001"] {
-        assert_refused(
+        assert_usage_error(
             &["run", "echo-server", "--n", n],
             &["--n ", "from 0 to 10,000", &format!("\"{n}\"")],
         );
     }
-    assert_refused(
+    assert_usage_error(
         &["run", "echo-server", "--target", "http://127.0.0.1:1/"],
         &["--target", "echo-server", "no HTTP requests"],
     );
-    assert_refused(
+    assert_usage_error(
         &["run", "echo-server", "--tasks", "10001"],
         &["--tasks", "from 1 to 10,000", "\"10001\""],
     );

@@ -24,6 +24,15 @@ pub const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 /// process that outlived the runner (and inherited a pipe) could hold them.
 const PIPE_CLOSE_DEADLINE: Duration = Duration::from_secs(10);
 
+/// Every model, in the order reports list them.
+pub const MODELS: [&str; 5] = [
+    "sequential",
+    "threads-gil",
+    "threads-free",
+    "processes",
+    "async",
+];
+
 /// A finished `concur` command.
 #[derive(Debug)]
 pub struct FinishedCommand {
