@@ -137,6 +137,30 @@ pub struct ModelResult {
     pub time: TimeBreakdown,
 }
 
+/// Problems a table shows per model; the JSON report has them all.
+pub const PROBLEMS_SHOWN: usize = 10;
+
+impl ModelResult {
+    /// "model: problem" lines for people: the first [`PROBLEMS_SHOWN`], then
+    /// how many more there are (10,000 failed clients make 10,000 lines).
+    pub fn problem_lines(&self) -> Vec<String> {
+        let name = self.model.name();
+        let mut lines: Vec<String> = self
+            .problems
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .map(|problem| format!("{name}: {problem}"))
+            .collect();
+        if self.problems.len() > PROBLEMS_SHOWN {
+            lines.push(format!(
+                "{name}: and {} more problems (the JSON report lists them all)",
+                self.problems.len() - PROBLEMS_SHOWN
+            ));
+        }
+        lines
+    }
+}
+
 /// Everything one `concur run` measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {

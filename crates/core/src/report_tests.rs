@@ -287,3 +287,22 @@ fn health_checks_near_the_timeout_may_differ_between_models() {
     );
     assert!(!report.all_ok());
 }
+
+#[test]
+fn thousands_of_problems_show_as_ten_and_a_count() {
+    let (experiment, params, plan, _) = cpu_setup();
+    let runs = vec![ModelRuns {
+        model: Model::Sequential,
+        workers: 1,
+        runs: vec![run(1000, 1000, vec![None, None])],
+    }];
+    let mut report = Report::build(&experiment, &plan, &params, machine(2), "t", &runs);
+    report.results[0].problems = (0..25).map(|i| format!("task {i}: lost")).collect();
+    let lines = report.results[0].problem_lines();
+    assert_eq!(lines.len(), PROBLEMS_SHOWN + 1);
+    assert_eq!(lines[0], "sequential: task 0: lost");
+    assert_eq!(
+        lines[PROBLEMS_SHOWN],
+        "sequential: and 15 more problems (the JSON report lists them all)"
+    );
+}

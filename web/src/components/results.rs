@@ -25,11 +25,7 @@ pub fn Results(props: &ResultsProps) -> Html {
             </tr>
         }
     });
-    let problems = report.results.iter().flat_map(|r| {
-        r.problems
-            .iter()
-            .map(move |p| format!("{}: {p}", r.model.name()))
-    });
+    let problems = report.results.iter().flat_map(|r| r.problem_lines());
     html! {
         <section class="results">
             <table>

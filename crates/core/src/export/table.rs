@@ -98,10 +98,9 @@ pub fn render(report: &Report) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    for result in report.results.iter().filter(|r| !r.problems.is_empty()) {
-        for problem in &result.problems {
-            out.push_str(&format!("{}: {problem}\n", result.model.name()));
-        }
+    for line in report.results.iter().flat_map(|r| r.problem_lines()) {
+        out.push_str(&line);
+        out.push('\n');
     }
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));
