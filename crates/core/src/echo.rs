@@ -11,8 +11,8 @@
 //! it, then waiting for the answer.
 
 use crate::answer::TaskAnswer;
-use crate::experiment::{Op, Task};
-use crate::trace::EventKind;
+use crate::experiment::{CLIENT_LANES, Op, Task};
+use crate::trace::{Event, EventKind};
 use crate::worker::{BlockingIo, WorkerCtx};
 use crate::workload::echo_client_of;
 
@@ -60,6 +60,26 @@ pub fn echo_client(task: &Task) -> Result<(&str, u64, Option<u64>), String> {
 /// Whole milliseconds to sleep to cover `ns` (rounded up).
 pub fn ms_to_cover(ns: u64) -> u64 {
     ns.div_ceil(1_000_000)
+}
+
+/// An echo client's lane: a queue-wait slice from arriving until a server
+/// worker took the connection (none if at once), then an io-wait slice
+/// until the answer was in.
+pub fn client_events(task_idx: u32, arrived: u64, taken: u64, answered: u64) -> Vec<Event> {
+    let taken = taken.clamp(arrived, answered.max(arrived));
+    let slice = |kind, start_ns, end_ns| Event {
+        lane: CLIENT_LANES + task_idx,
+        kind,
+        start_ns,
+        end_ns,
+        task_idx: Some(task_idx),
+    };
+    let mut events = Vec::with_capacity(2);
+    if taken > arrived {
+        events.push(slice(EventKind::QueueWait, arrived, taken));
+    }
+    events.push(slice(EventKind::IoWait, taken, answered.max(taken)));
+    events
 }
 
 /// A client's line already in memory: the in-page connection.
@@ -224,7 +244,7 @@ mod tests {
                 .count(),
             6
         );
-        let queued = crate::worker::client_events(3, 10, 25, 40);
+        let queued = client_events(3, 10, 25, 40);
         assert_eq!(
             queued
                 .iter()

@@ -8,7 +8,7 @@
 
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
-use crate::experiment::{CLIENT_LANES, Dispatch, Op, Plan, Reply, Task};
+use crate::experiment::{Dispatch, Op, Plan, Reply, Task};
 use crate::gil::Gil;
 use crate::trace::{Event, EventKind, Recorder};
 use crate::wire::{FromWorker, TaskOutcome, decode_body, encode_body};
@@ -70,7 +70,7 @@ impl<'a> WorkerCtx<'a> {
     /// Records echo client `task_idx` on its lane: queued from arriving
     /// until a worker took its connection, then waiting for the answer.
     pub fn record_client(&mut self, task_idx: u32, arrived: u64, taken: u64, answered: u64) {
-        for event in client_events(task_idx, arrived, taken, answered) {
+        for event in crate::echo::client_events(task_idx, arrived, taken, answered) {
             self.recorder.record_on(
                 event.lane,
                 event.kind,
@@ -131,38 +131,56 @@ impl<'a> WorkerCtx<'a> {
         if let Op::Echo { .. } = &task.op {
             return self.serve_echo(task, io);
         }
-        if let Op::Check {
-            url, timeout_ms, ..
-        } = &task.op
-        {
-            let reply = self.without_gil(Some(task.idx), |ctx| {
-                let sent = ctx.clock.now_ns();
-                let reply = io.get_within(url, *timeout_ms);
-                ctx.record(EventKind::IoWait, sent, ctx.clock.now_ns(), Some(task.idx));
-                reply
-            });
-            return reply
-                .map(|reply| Op::check_answer(reply, *timeout_ms))
-                .map_err(|why| format!("task {}: GET {url}: {why}", task.idx));
-        }
         let (url, count) = task
             .op
             .requests()
             .expect("every operation computes, inserts or requests");
+        let timeout_ms = task.op.timeout_ms();
         let mut statuses = Vec::with_capacity(count as usize);
         for _ in 0..count {
             // Blocking I/O happens without the GIL; taking it back afterwards
             // may wait for a CPU-bound holder (the convoy effect).
-            if let Some(gil) = self.gil {
-                gil.release(self.recorder.lane());
+            let reply = self.without_gil(Some(task.idx), |ctx| {
+                let sent = ctx.now_ns();
+                let reply = match timeout_ms {
+                    Some(ms) => io.get_within(url, ms),
+                    None => io.get(url).map(Reply::Status),
+                };
+                ctx.record(EventKind::IoWait, sent, ctx.now_ns(), Some(task.idx));
+                reply
+            });
+            if let Some(ended) = settle(task, url, reply, &mut statuses) {
+                return ended;
             }
-            let sent = self.clock.now_ns();
-            let status = io.get(url);
-            let answered = self.clock.now_ns();
-            self.recorder
-                .record(EventKind::IoWait, sent, answered, Some(task.idx));
-            self.take_gil(Some(task.idx));
-            statuses.push(status.map_err(|why| format!("task {}: GET {url}: {why}", task.idx))?);
+        }
+        Ok(task.op.answer_from(&statuses))
+    }
+
+    /// Runs a task's GETs on an event loop: `get` sends one (with the
+    /// task's timeout, if it has one) and is awaited, so other coroutines
+    /// run meanwhile. The same bookkeeping as the blocking GETs above.
+    pub async fn await_requests<F, Fut>(
+        &mut self,
+        task: &Task,
+        mut get: F,
+    ) -> Result<TaskAnswer, String>
+    where
+        F: FnMut(String, Option<u64>) -> Fut,
+        Fut: Future<Output = Result<Reply, String>>,
+    {
+        let (url, count) = task
+            .op
+            .requests()
+            .ok_or_else(|| format!("task {}: makes no requests", task.idx))?;
+        let timeout_ms = task.op.timeout_ms();
+        let mut statuses = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let sent = self.now_ns();
+            let reply = get(url.to_string(), timeout_ms).await;
+            self.record(EventKind::IoWait, sent, self.now_ns(), Some(task.idx));
+            if let Some(ended) = settle(task, url, reply, &mut statuses) {
+                return ended;
+            }
         }
         Ok(task.op.answer_from(&statuses))
     }
@@ -299,24 +317,25 @@ impl<'a> WorkerCtx<'a> {
     }
 }
 
-/// An echo client's lane: a queue-wait slice from arriving until a server
-/// worker took the connection (none if at once), then an io-wait slice
-/// until the answer was in.
-pub fn client_events(task_idx: u32, arrived: u64, taken: u64, answered: u64) -> Vec<Event> {
-    let taken = taken.clamp(arrived, answered.max(arrived));
-    let slice = |kind, start_ns, end_ns| Event {
-        lane: CLIENT_LANES + task_idx,
-        kind,
-        start_ns,
-        end_ns,
-        task_idx: Some(task_idx),
-    };
-    let mut events = Vec::with_capacity(2);
-    if taken > arrived {
-        events.push(slice(EventKind::QueueWait, arrived, taken));
+/// Takes one GET's reply into `statuses`; Some(outcome) when the task ends
+/// early: a timeout is its answer, an error its failure.
+fn settle(
+    task: &Task,
+    url: &str,
+    reply: Result<Reply, String>,
+    statuses: &mut Vec<u16>,
+) -> Option<Result<TaskAnswer, String>> {
+    match reply {
+        Ok(Reply::Status(code)) => {
+            statuses.push(code);
+            None
+        }
+        Ok(Reply::TimedOut) => Some(Ok(Op::check_answer(
+            Reply::TimedOut,
+            task.op.timeout_ms().unwrap_or_default(),
+        ))),
+        Err(why) => Some(Err(format!("task {}: GET {url}: {why}", task.idx))),
     }
-    events.push(slice(EventKind::IoWait, taken, answered.max(taken)));
-    events
 }
 
 /// A process worker's answer to a task that arrived as a message: it runs

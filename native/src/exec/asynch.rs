@@ -12,7 +12,7 @@ use crate::http::UreqIo;
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
-use concur_core::experiment::{Op, Plan, Reply, Task};
+use concur_core::experiment::{Plan, Reply, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
@@ -80,27 +80,12 @@ async fn coroutine(
         // Blocking work with no async library (the database): it runs on
         // the loop and stalls it, as sqlite3 would under asyncio.
         (None, None) => ctx.run_task(&task, &blocking),
-        (None, Some((url, count))) => {
-            let mut codes = Vec::with_capacity(count as usize);
-            loop {
-                if codes.len() == count as usize {
-                    break Ok(task.op.answer_from(&codes));
-                }
-                let sent = clock.now_ns();
-                let timeout_ms = task.op.timeout_ms();
-                let status = get(&client, url, timeout_ms).await;
-                ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
-                match status {
-                    Ok(Reply::Status(code)) => codes.push(code),
-                    Ok(Reply::TimedOut) => {
-                        break Ok(Op::check_answer(
-                            Reply::TimedOut,
-                            timeout_ms.unwrap_or_default(),
-                        ));
-                    }
-                    Err(why) => break Err(format!("task {}: GET {url}: {why}", task.idx)),
-                }
-            }
+        (None, Some(_)) => {
+            let client = &client;
+            ctx.await_requests(&task, |url, timeout_ms| async move {
+                get(client, &url, timeout_ms).await
+            })
+            .await
         }
     };
     (task.idx, outcome, ctx.finish())

@@ -9,7 +9,7 @@ use crate::runner::threads::RUNNER_PID;
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
 use concur_core::echo::echo_client;
-use concur_core::experiment::{Op, Plan, Reply, Task};
+use concur_core::experiment::{Op, Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane};
 use concur_core::worker::WorkerCtx;
@@ -38,27 +38,11 @@ async fn coroutine(
         // Blocking work with no async library (the database stand-in): it
         // runs on the loop and stalls it.
         (None, None) => ctx.run_task(task, &crate::io::XhrIo { simulated }),
-        (None, Some((url, count))) => {
-            let mut codes = Vec::with_capacity(count as usize);
-            loop {
-                if codes.len() == count as usize {
-                    break Ok(task.op.answer_from(&codes));
-                }
-                let sent = clock.now_ns();
-                let timeout_ms = task.op.timeout_ms();
-                let status = fetch_within(url, simulated, timeout_ms).await;
-                ctx.record(EventKind::IoWait, sent, clock.now_ns(), Some(task.idx));
-                match status {
-                    Ok(Reply::Status(code)) => codes.push(code),
-                    Ok(Reply::TimedOut) => {
-                        break Ok(Op::check_answer(
-                            Reply::TimedOut,
-                            timeout_ms.unwrap_or_default(),
-                        ));
-                    }
-                    Err(why) => break Err(format!("task {}: GET {url}: {why}", task.idx)),
-                }
-            }
+        (None, Some(_)) => {
+            ctx.await_requests(task, |url, timeout_ms| async move {
+                fetch_within(&url, simulated, timeout_ms).await
+            })
+            .await
         }
     };
     limit.release();

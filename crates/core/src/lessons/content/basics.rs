@@ -99,14 +99,12 @@ pub fn run_model(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutco
 }
 
 // crates/core/src/worker.rs: a blocking GET holds its thread, not the GIL
-Op::Get { url } => {
-    if let Some(gil) = self.gil {
-        gil.release(self.recorder.lane());
-    }
-    let status = io.get(url);
-    self.take_gil(Some(task.idx));
-    status.map(TaskAnswer::Status)
-}
+let reply = self.without_gil(Some(task.idx), |ctx| {
+    let sent = ctx.now_ns();
+    let reply = io.get(url).map(Reply::Status); // the GIL is free meanwhile
+    ctx.record(EventKind::IoWait, sent, ctx.now_ns(), Some(task.idx));
+    reply
+}); // ...and taken back here, which may mean waiting for it
 "#,
         experiment: Some("quick-io"),
         preset: Preset::default(),

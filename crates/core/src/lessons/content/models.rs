@@ -104,14 +104,12 @@ while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
 }
 
 // ...and wait for each page with the GIL released
-Op::Get { url } => {
-    if let Some(gil) = self.gil {
-        gil.release(self.recorder.lane());
-    }
-    let status = io.get(url); // blocks this thread only
-    self.take_gil(Some(task.idx));
-    status.map(TaskAnswer::Status)
-}
+let reply = self.without_gil(Some(task.idx), |ctx| {
+    let sent = ctx.now_ns();
+    let reply = io.get(url).map(Reply::Status); // blocks this thread only
+    ctx.record(EventKind::IoWait, sent, ctx.now_ns(), Some(task.idx));
+    reply
+});
 "#,
         experiment: Some("scraper"),
         preset: Preset {
@@ -318,31 +316,32 @@ if __name__ == "__main__":
 "#,
         rust: r#"// native/src/exec/asynch.rs: one thread, one event loop, a semaphore
 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-let client = reqwest::Client::builder()
-    .connect_timeout(CONNECT_TIMEOUT)
-    .timeout(REQUEST_TIMEOUT)
-    .build()?;
+let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
 let limit = Arc::new(Semaphore::new(limit as usize));
 runtime.block_on(async move {
     let handles: Vec<_> = plan.tasks.iter()
-        .map(|task| {
-            tokio::spawn(coroutine(task.clone(), limit.clone(), client.clone(), clock))
-        })
+        .map(|task| tokio::spawn(coroutine(task.clone(), limit.clone(), client.clone())))
         .collect();
     for handle in handles {
         results.push(handle.await?);
     }
 });
 
-async fn coroutine(task: Task, limit: Arc<Semaphore>, client: reqwest::Client,
-                   clock: NativeClock) -> TaskResult {
+async fn coroutine(task: Task, limit: Arc<Semaphore>, client: reqwest::Client)
+    -> TaskResult {
     let _permit = limit.acquire_owned().await.unwrap(); // a free slot
     let mut ctx = WorkerCtx::new(task.idx, &clock, None);
     // Computations run right here, on the loop, and block it as under asyncio.
-    let outcome = match (ctx.compute(&task), task.op.url()) {
+    let outcome = match (ctx.compute(&task), task.op.requests()) {
         (Some(answer), _) => Ok(answer),
-        (None, Some(url)) => get(&client, url).await.map(TaskAnswer::Status),
-        (None, None) => Err(format!("task {}: nothing to do", task.idx)),
+        // Each GET is awaited: the loop runs other coroutines meanwhile.
+        (None, Some(_)) => {
+            ctx.await_requests(&task, |url, timeout_ms| async move {
+                get(&client, &url, timeout_ms).await
+            })
+            .await
+        }
+        (None, None) => ctx.run_task(&task, &blocking), // blocks the loop
     };
     (task.idx, outcome, ctx.finish())
 }
