@@ -86,7 +86,7 @@ fn run_experiment(
         gil_switch: params.gil_switch(),
     };
     let progress = Progress::new(
-        models.len() as u64 * u64::from(params.runs + params.warmup),
+        models.len() as u64 * u64::from(params.runs() + params.warmup()),
         quiet,
     );
     let runs = measure(&plan, params, models, &env, &progress);
@@ -98,7 +98,7 @@ fn run_experiment(
 fn cpu_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
     let experiment = experiment::find("cpu-sqrt").expect("cpu-sqrt is in the catalog");
     let mut params = experiment.defaults.clone();
-    params.workers = 2;
+    params.set_workers(2).expect("in range");
     let models = [
         Model::Sequential,
         Model::ThreadsGil,
@@ -126,18 +126,19 @@ fn cpu_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
 fn io_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
     let experiment = experiment::find("quick-io").expect("quick-io is in the catalog");
     let mut params = experiment.defaults.clone();
-    params.runs = 1;
+    params.set_runs(1).expect("in range");
     let runs = run_experiment(&experiment, &params, &Model::ALL, quiet)?;
-    let delay_s = params.delay_ms as f64 / 1000.0;
+    let delay_s = params.delay_ms() as f64 / 1000.0;
     let sequential = by_model(&runs, Model::Sequential);
     let mut lines = vec![Line {
         what: format!(
             "quick-io sequential, {} GETs of {} ms",
-            params.tasks, params.delay_ms
+            params.tasks(),
+            params.delay_ms()
         ),
-        target: format!("about {:.1} s", delay_s * f64::from(params.tasks)),
+        target: format!("about {:.1} s", delay_s * f64::from(params.tasks())),
         measured: format!("{sequential:.2} s"),
-        met: sequential >= delay_s * f64::from(params.tasks),
+        met: sequential >= delay_s * f64::from(params.tasks()),
     }];
     for model in [
         Model::ThreadsGil,
@@ -150,7 +151,7 @@ fn io_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
             what: format!(
                 "quick-io {}, {} workers",
                 model.name(),
-                model.workers(params.workers)
+                model.workers(params.workers())
             ),
             target: "<= 1.20 s (1.2x one delay)".into(),
             measured: format!(

@@ -115,16 +115,16 @@ impl RunArgs {
         };
         let gil_switch_ms = match &self.gil_switch_ms {
             Some(text) => params::parse_gil_switch_ms(text)?,
-            None => d.gil_switch_ms,
+            None => d.gil_switch_ms(),
         };
         let params = Params::new(
-            whole(params::TASKS, &self.tasks, d.tasks.into())?,
-            whole(params::WORKERS, &self.workers, d.workers.into())?,
-            whole(experiment.n_limit(), &self.n, d.n)?,
-            whole(params::DELAY_MS, &self.delay_ms, d.delay_ms)?,
+            whole(params::TASKS, &self.tasks, d.tasks().into())?,
+            whole(params::WORKERS, &self.workers, d.workers().into())?,
+            whole(experiment.n_limit(), &self.n, d.n())?,
+            whole(params::DELAY_MS, &self.delay_ms, d.delay_ms())?,
             gil_switch_ms,
-            whole(params::RUNS, &self.runs, d.runs.into())?,
-            whole(params::WARMUP, &self.warmup, d.warmup.into())?,
+            whole(params::RUNS, &self.runs, d.runs().into())?,
+            whole(params::WARMUP, &self.warmup, d.warmup().into())?,
             self.target,
         )?;
         let models = match &self.models {

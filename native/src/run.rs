@@ -32,11 +32,11 @@ impl IoTarget {
                 base_url: String::new(),
             });
         }
-        if let Some(url) = &params.target {
+        if let Some(url) = params.target() {
             probe(url).map_err(|why| Failure::Run(format!("--target {url}: {why}")))?;
             return Ok(IoTarget {
                 server: None,
-                base_url: url.clone(),
+                base_url: url.to_string(),
             });
         }
         let server = Server::start(([127, 0, 0, 1], 0).into()).map_err(|err| {
@@ -66,21 +66,21 @@ pub fn measure(
     env: &Env,
     progress: &Progress,
 ) -> Vec<ModelRuns> {
-    let total = params.warmup + params.runs;
+    let total = params.warmup() + params.runs();
     models
         .iter()
         .map(|&model| {
-            let workers = plan.workers_for(model, params.workers);
+            let workers = plan.workers_for(model, params.workers());
             let mut runs = Vec::new();
             for run_idx in 0..total {
-                let label = if run_idx < params.warmup {
+                let label = if run_idx < params.warmup() {
                     format!("{} warm-up {}", model.name(), run_idx + 1)
                 } else {
-                    format!("{} run {}", model.name(), run_idx - params.warmup + 1)
+                    format!("{} run {}", model.name(), run_idx - params.warmup() + 1)
                 };
                 progress.step(label);
                 let outcome = run_model(model, workers, plan, env);
-                if run_idx >= params.warmup {
+                if run_idx >= params.warmup() {
                     runs.push(outcome);
                 }
                 progress.advance();
@@ -97,25 +97,26 @@ pub fn measure(
 fn headline(options: &RunOptions, report: &Report) -> String {
     let p = &options.params;
     let e = &options.experiment;
-    let work = match (&p.target, e.n_means) {
-        (Some(url), _) => format!("{} tasks against {url}", p.tasks),
+    let work = match (&p.target(), e.n_means) {
+        (Some(url), _) => format!("{} tasks against {url}", p.tasks()),
         (None, Some(n_means)) => format!(
             "{} {}, {} {n_means}",
-            p.tasks,
+            p.tasks(),
             e.tasks_means.unwrap_or("tasks"),
-            group(p.n)
+            group(p.n())
         ),
         (None, None) => format!(
             "{} tasks, {} ms delay on the built-in server",
-            p.tasks, p.delay_ms
+            p.tasks(),
+            p.delay_ms()
         ),
     };
     format!(
         "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",
         options.experiment.id,
-        p.runs,
-        if p.runs == 1 { "" } else { "s" },
-        p.warmup,
+        p.runs(),
+        if p.runs() == 1 { "" } else { "s" },
+        p.warmup(),
         report.machine.logical_cores,
         report.machine.cpu_model,
         report.machine.os
@@ -134,7 +135,7 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
     };
     let origin = env.clock.now_ns();
     let steps =
-        options.models.len() as u64 * u64::from(options.params.warmup + options.params.runs);
+        options.models.len() as u64 * u64::from(options.params.warmup() + options.params.runs());
     let progress = Progress::new(steps, options.quiet);
     let runs = measure(&plan, &options.params, &options.models, &env, &progress);
     crate::db::remove_databases(&env.io.db_dir);

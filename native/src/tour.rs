@@ -77,7 +77,7 @@ pub fn run(args: TourArgs) -> Result<ExitCode, Failure> {
             gil_switch: params.gil_switch(),
         };
         let progress = Progress::new(
-            Model::ALL.len() as u64 * u64::from(params.runs + params.warmup),
+            Model::ALL.len() as u64 * u64::from(params.runs() + params.warmup()),
             args.quiet,
         );
         progress.step(experiment.id.to_string());

@@ -14,29 +14,24 @@ const fn defaults(
     runs: u32,
     warmup: u32,
 ) -> Params {
-    Params {
-        tasks,
-        workers,
-        n,
-        delay_ms,
-        gil_switch_ms: 5.0,
-        runs,
-        warmup,
-        target: None,
-    }
+    Params::catalog_default(tasks, workers, n, delay_ms, runs, warmup)
 }
 
 /// Where a GET goes: `--target` as given, or a path on the built-in server.
 fn url(params: &Params, server_base: &str, path: &str) -> String {
-    match &params.target {
-        Some(target) => target.clone(),
+    match params.target() {
+        Some(target) => target.to_string(),
         None => format!("{server_base}{path}"),
     }
 }
 
 fn delayed_gets(params: &Params, server_base: &str) -> (Vec<Op>, Dispatch) {
-    let url = url(params, server_base, &format!("/delay/{}", params.delay_ms));
-    let ops = (0..params.tasks)
+    let url = url(
+        params,
+        server_base,
+        &format!("/delay/{}", params.delay_ms()),
+    );
+    let ops = (0..params.tasks())
         .map(|_| Op::Get { url: url.clone() })
         .collect();
     (ops, Dispatch::Queue)
@@ -51,17 +46,17 @@ pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
 /// tutorial's 10 slow and 40 fast requests, or its (4 up + 1 slow) x 10 URLs;
 /// each gives up after `timeout_ms`.
 fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
-    (0..params.tasks)
+    (0..params.tasks())
         .map(|idx| {
             let (path, delay_ms) = if idx % 5 == 4 {
-                (format!("/delay/{}", params.delay_ms), params.delay_ms)
+                (format!("/delay/{}", params.delay_ms()), params.delay_ms())
             } else {
                 ("/status/200".to_string(), 0)
             };
             Op::Check {
                 url: url(params, server_base, &path),
                 timeout_ms,
-                delay_ms: params.target.is_none().then_some(delay_ms),
+                delay_ms: params.target().is_none().then_some(delay_ms),
             }
         })
         .collect()
@@ -95,10 +90,10 @@ pub fn catalog() -> Vec<Experiment> {
             planner: |params, base| {
                 let ops = vec![
                     Op::Gets {
-                        url: url(params, base, &format!("/delay/{}", params.delay_ms)),
-                        count: params.tasks,
+                        url: url(params, base, &format!("/delay/{}", params.delay_ms())),
+                        count: params.tasks(),
                     },
-                    Op::CpuSqrt { n: params.n },
+                    Op::CpuSqrt { n: params.n() },
                 ];
                 (ops, Dispatch::Queue)
             },
@@ -128,11 +123,11 @@ pub fn catalog() -> Vec<Experiment> {
             planner: |params, _| {
                 let insert = Op::Insert {
                     db: "db-inserts".into(),
-                    rows: params.n.min(u64::from(u32::MAX)) as u32,
-                    process_ms: params.delay_ms,
+                    rows: params.n().min(u64::from(u32::MAX)) as u32,
+                    process_ms: params.delay_ms(),
                 };
                 (
-                    (0..params.tasks).map(|_| insert.clone()).collect(),
+                    (0..params.tasks()).map(|_| insert.clone()).collect(),
                     Dispatch::Queue,
                 )
             },
@@ -149,8 +144,8 @@ pub fn catalog() -> Vec<Experiment> {
             tasks_means: None,
             planner: |params, _| {
                 (
-                    (0..params.tasks)
-                        .map(|_| Op::CpuSqrt { n: params.n })
+                    (0..params.tasks())
+                        .map(|_| Op::CpuSqrt { n: params.n() })
                         .collect(),
                     Dispatch::Queue,
                 )
@@ -167,9 +162,9 @@ pub fn catalog() -> Vec<Experiment> {
             n_means: Some("values per batch"),
             tasks_means: None,
             planner: |params, _| {
-                let ops = (0..params.tasks)
+                let ops = (0..params.tasks())
                     .map(|idx| Op::Batch {
-                        values: random_batch(u64::from(idx), params.n as usize),
+                        values: random_batch(u64::from(idx), params.n() as usize),
                     })
                     .collect();
                 (ops, Dispatch::Queue)
@@ -203,11 +198,11 @@ pub fn catalog() -> Vec<Experiment> {
             n_means: Some("ms between client starts"),
             tasks_means: Some("clients"),
             planner: |params, _| {
-                let ops = (0..params.tasks)
+                let ops = (0..params.tasks())
                     .map(|idx| Op::Echo {
                         message: echo_message(idx),
-                        arrive_ms: u64::from(idx) * params.n,
-                        wait_ms: params.delay_ms,
+                        arrive_ms: u64::from(idx) * params.n(),
+                        wait_ms: params.delay_ms(),
                         run_start_ns: 0,
                     })
                     .collect();
@@ -251,7 +246,9 @@ mod tests {
             }
         );
         let mut params = quick.defaults.clone();
-        params.target = Some("http://example.org/x".into());
+        params
+            .set_target(Some("http://example.org/x".into()))
+            .expect("in range");
         assert_eq!(
             quick.plan(&params, "unused").tasks[0].op,
             Op::Get {
@@ -267,6 +264,23 @@ mod tests {
             }
         );
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn every_default_and_quick_preset_passes_the_checks() {
+        for experiment in catalog() {
+            for params in [experiment.defaults.clone(), experiment.quick()] {
+                let json = serde_json::to_string(&params).unwrap();
+                let checked: Params = serde_json::from_str(&json)
+                    .unwrap_or_else(|err| panic!("{}: {err}", experiment.id));
+                assert_eq!(checked, params);
+                assert!(
+                    experiment.n_limit().check(params.n()).is_ok(),
+                    "{}",
+                    experiment.id
+                );
+            }
+        }
     }
 
     #[test]
@@ -293,7 +307,7 @@ mod tests {
     fn batches_are_seeded_and_differ_per_task() {
         let batches = find("data-batches").unwrap();
         let mut params = batches.defaults.clone();
-        params.n = 1000;
+        params.set_n(1000).expect("in range");
         let first = batches.plan(&params, "");
         assert_eq!(first, batches.plan(&params, ""));
         let Op::Batch { values } = &first.tasks[0].op else {
@@ -333,7 +347,7 @@ mod tests {
         ));
         assert_eq!(plan.client_lanes(1)[4].name, "client 5");
         let quick = echo.quick();
-        assert_eq!((quick.n, quick.delay_ms, quick.tasks), (10, 50, 5));
+        assert_eq!((quick.n(), quick.delay_ms(), quick.tasks()), (10, 50, 5));
         assert_eq!(echo.n_limit().min, 0);
         assert!(
             find("cpu-sqrt")

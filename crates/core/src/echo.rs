@@ -212,9 +212,9 @@ mod tests {
     fn a_worker_waits_for_the_arrival_then_the_handler_and_echoes() {
         let echo = find("echo-server").unwrap();
         let mut params = echo.quick();
-        params.tasks = 2;
-        params.n = 30;
-        params.delay_ms = 20;
+        params.set_tasks(2).expect("in range");
+        params.set_n(30).expect("in range");
+        params.set_delay_ms(20).expect("in range");
         let clock = TestClock(Instant::now());
         let plan = echo.plan(&params, "").starting_at(clock.now_ns()).unwrap();
         let gil = Gil::new(Duration::from_millis(5));

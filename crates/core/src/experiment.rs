@@ -276,18 +276,24 @@ impl Experiment {
     /// CI and a phone.
     pub fn quick(&self) -> Params {
         let mut params = self.defaults.clone();
-        params.runs = 1;
-        params.warmup = 0;
+        params.set_runs(1).expect("shrinking keeps it in range");
+        params.set_warmup(0).expect("shrinking keeps it in range");
         // Long waits shrink to a tenth (at least 50 ms); short ones stay.
-        params.delay_ms = (params.delay_ms / 10).max(params.delay_ms.min(50));
+        params
+            .set_delay_ms((params.delay_ms() / 10).max(params.delay_ms().min(50)))
+            .expect("shrinking keeps it in range");
         if self.id == "echo-server" {
             // The gap between clients shrinks with the handler's wait, so
             // the clients still overlap.
-            params.n /= 10;
+            params
+                .set_n(params.n() / 10)
+                .expect("shrinking keeps it in range");
         }
         // Big iteration counts shrink to a twentieth; small counts (rows) stay.
-        if params.n >= 20_000 {
-            params.n = (params.n / 20).max(1000);
+        if params.n() >= 20_000 {
+            params
+                .set_n((params.n() / 20).max(1000))
+                .expect("shrinking keeps it in range");
         }
         params
     }
@@ -452,15 +458,19 @@ impl Experiment {
         let d = &self.defaults;
         let mut size = Vec::new();
         if self.n_means.is_some() {
-            size.push(format!("--n {}", group(d.n)));
+            size.push(format!("--n {}", group(d.n())));
         }
         if self.bound == Bound::Io {
-            size.push(format!("--delay-ms {}", d.delay_ms));
+            size.push(format!("--delay-ms {}", d.delay_ms()));
         }
         let size = size.join(" ");
         format!(
             "--tasks {} --workers {} {size} --gil-switch-ms {} --runs {} --warmup {}",
-            d.tasks, d.workers, d.gil_switch_ms, d.runs, d.warmup
+            d.tasks(),
+            d.workers(),
+            d.gil_switch_ms(),
+            d.runs(),
+            d.warmup()
         )
     }
 }
@@ -548,15 +558,15 @@ mod tests {
         let cpu = find("cpu-sqrt").unwrap();
         let quick = cpu.quick();
         assert_eq!(
-            (quick.n, quick.tasks, quick.runs, quick.warmup),
+            (quick.n(), quick.tasks(), quick.runs(), quick.warmup()),
             (5_000_000, 4, 1, 0)
         );
         let io = find("scraper").unwrap().quick();
-        assert_eq!((io.delay_ms, io.tasks, io.workers), (200, 5, 5));
+        assert_eq!((io.delay_ms(), io.tasks(), io.workers()), (200, 5, 5));
         let convoy = find("convoy").unwrap().quick();
-        assert_eq!((convoy.delay_ms, convoy.n), (0, 15_000_000));
+        assert_eq!((convoy.delay_ms(), convoy.n()), (0, 15_000_000));
         let db = find("db-inserts").unwrap().quick();
-        assert_eq!((db.delay_ms, db.n), (10, 10));
+        assert_eq!((db.delay_ms(), db.n()), (10, 10));
         assert_eq!(find("data-batches").unwrap().n_limit().max, 100_000_000);
     }
 

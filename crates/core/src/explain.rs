@@ -46,7 +46,7 @@ pub fn explain(
         return convoy(params, results, &wrong);
     }
     let mut sentences = Vec::new();
-    let parallel = params.workers.min(params.tasks).min(cores.max(1));
+    let parallel = params.workers().min(params.tasks()).min(cores.max(1));
     let reason = match (experiment.bound, winner.model) {
         (_, Model::Sequential) => {
             "nothing else beat one plain loop: the overhead of the others outweighed any overlap"
@@ -65,19 +65,19 @@ pub fn explain(
         ),
         (Bound::Io, Model::Async) if experiment.id == "echo-server" => format!(
             "its one event loop ran a task for each of the {} clients, so every handler waited at the same time",
-            params.tasks
+            params.tasks()
         ),
         (Bound::Io, _) if experiment.id == "echo-server" => format!(
             "it started a thread for each of the {} clients, so every handler waited at the same time",
-            params.tasks
+            params.tasks()
         ),
         (Bound::Io, _) if experiment.uses_http() => format!(
             "its {} requests waited for the server at the same time instead of one after another",
-            params.tasks
+            params.tasks()
         ),
         (Bound::Io, _) => format!(
             "its {} workers waited (for the disk, for their processing) at the same time instead of one after another",
-            params.workers.min(params.tasks)
+            params.workers().min(params.tasks())
         ),
     };
     sentences.push(format!(
@@ -117,7 +117,7 @@ pub fn explain(
             Bound::Io
                 if speedup >= 1.5
                     || gil.speedup.is_none()
-                    || params.workers.min(params.tasks) == 1 =>
+                    || params.workers().min(params.tasks()) == 1 =>
             {
                 format!(
                     "the GIL did not hold threads-gil back ({}): a thread lets go of the lock while it waits for I/O",
@@ -200,7 +200,7 @@ fn echo_waits(params: &Params, results: &[ModelResult]) -> String {
     format!(
         "From connecting to getting its line back, a client waited on average: {}, for a handler that pauses {} ms. A server that serves one connection at a time makes each client wait for those before it.",
         waits.join(", "),
-        params.delay_ms
+        params.delay_ms()
     )
 }
 
@@ -216,11 +216,11 @@ fn convoy(params: &Params, results: &[ModelResult], wrong: &[&str]) -> String {
         (Some(gil), Some(free)) => sentences.push(format!(
             "Each of the I/O worker's requests took {gil:.2} ms beside a CPU-bound thread under the GIL, against {free:.2} ms with free threads ({:.1}x): back from every request, the thread had to win the lock back from the thread summing square roots, which lets go only when asked and after the {} ms switch interval has passed; that is the convoy effect.",
             gil / free.max(1e-9),
-            params.gil_switch_ms
+            params.gil_switch_ms()
         )),
         (Some(gil), None) => sentences.push(format!(
             "Each request took {gil:.2} ms beside a CPU-bound thread under the GIL ({} ms switch interval); run threads-free too to see what it costs without the lock.",
-            params.gil_switch_ms
+            params.gil_switch_ms()
         )),
         _ => {}
     }
@@ -233,7 +233,7 @@ fn convoy(params: &Params, results: &[ModelResult], wrong: &[&str]) -> String {
     if let Some(sequential) = ms(Model::Sequential) {
         sentences.push(format!("One after another (sequential) a request took {sequential:.2} ms, with nothing competing."));
     }
-    if params.gil_switch_ms >= 1.0 {
+    if params.gil_switch_ms() >= 1.0 {
         sentences.push(
             "Try a shorter --gil-switch-ms (0.5, say) and watch the GIL lane's waits shrink."
                 .into(),

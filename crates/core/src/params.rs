@@ -80,13 +80,11 @@ impl Limit {
         }
     }
 
-    /// Parses a whole number; `_` and `,` may group digits ("100_000_000").
+    /// Parses a whole number. Digits may be grouped in threes by `_` or `,`
+    /// ("100_000_000", "10,000"), one separator kind per number; any other
+    /// use of a separator ("2,4", "1,,0", ",5") is refused.
     pub fn parse(&self, text: &str) -> Result<u64, ParamError> {
-        let digits: String = text
-            .trim()
-            .chars()
-            .filter(|c| *c != '_' && *c != ',')
-            .collect();
+        let digits = ungroup(text.trim()).ok_or_else(|| self.refuse(text))?;
         let value: u64 = digits.parse().map_err(|_| self.refuse(text))?;
         self.check(value).map_err(|_| self.refuse(text))
     }
@@ -118,6 +116,25 @@ pub fn parse_gil_switch_ms(text: &str) -> Result<f64, ParamError> {
     }
 }
 
+/// The digits of a number written with optional groups of three
+/// ("1,000,000" or "1_000_000"), or `None` when a separator is misplaced.
+fn ungroup(text: &str) -> Option<String> {
+    let separators: Vec<char> = text.chars().filter(|c| matches!(c, '_' | ',')).collect();
+    let Some(&separator) = separators.first() else {
+        return Some(text.to_string());
+    };
+    if separators.iter().any(|c| *c != separator) {
+        return None;
+    }
+    let mut groups = text.split(separator);
+    let head = groups.next()?;
+    let head_ok = (1..=3).contains(&head.len()) && head.chars().all(|c| c.is_ascii_digit());
+    let rest_ok = groups
+        .clone()
+        .all(|group| group.len() == 3 && group.chars().all(|c| c.is_ascii_digit()));
+    (head_ok && rest_ok).then(|| text.replace(separator, ""))
+}
+
 /// Writes 100000000 as 100,000,000.
 pub fn group(value: u64) -> String {
     let digits = value.to_string();
@@ -132,19 +149,56 @@ pub fn group(value: u64) -> String {
 }
 
 /// Validated knobs of one experiment run.
+///
+/// The fields are private: a `Params` comes from [`Params::new`], from the
+/// checked setters, or from deserializing, which runs the same checks
+/// (`#[serde(try_from)]`), so an imported report or a run request posted to
+/// the browser runner with a knob out of range is refused with a message
+/// that names the field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawParams")]
 pub struct Params {
-    pub tasks: u32,
-    pub workers: u32,
+    tasks: u32,
+    workers: u32,
     /// Iterations per CPU task.
-    pub n: u64,
+    n: u64,
     /// Server-side delay of each I/O task.
-    pub delay_ms: u64,
-    pub gil_switch_ms: f64,
-    pub runs: u32,
-    pub warmup: u32,
+    delay_ms: u64,
+    gil_switch_ms: f64,
+    runs: u32,
+    warmup: u32,
     /// Where I/O goes instead of the built-in server.
-    pub target: Option<String>,
+    target: Option<String>,
+}
+
+/// The wire shape of [`Params`], before its checks.
+#[derive(Deserialize)]
+struct RawParams {
+    tasks: u64,
+    workers: u64,
+    n: u64,
+    delay_ms: u64,
+    gil_switch_ms: f64,
+    runs: u64,
+    warmup: u64,
+    target: Option<String>,
+}
+
+impl TryFrom<RawParams> for Params {
+    type Error = ParamError;
+
+    fn try_from(raw: RawParams) -> Result<Params, ParamError> {
+        Params::new(
+            raw.tasks,
+            raw.workers,
+            raw.n,
+            raw.delay_ms,
+            raw.gil_switch_ms,
+            raw.runs,
+            raw.warmup,
+            raw.target,
+        )
+    }
 }
 
 impl Params {
@@ -160,7 +214,7 @@ impl Params {
         warmup: u64,
         target: Option<String>,
     ) -> Result<Params, ParamError> {
-        let gil_switch_ms = parse_gil_switch_ms(&gil_switch_ms.to_string())?;
+        let gil_switch_ms = check_gil_switch_ms(gil_switch_ms)?;
         if let Some(url) = &target {
             check_target(url)?;
         }
@@ -169,7 +223,7 @@ impl Params {
             workers: WORKERS.check(workers)? as u32,
             // Each experiment checks its own range first (`Experiment::n_limit`);
             // some allow 0 (the echo clients' gap).
-            n: Limit { min: 0, ..N }.check(n)?,
+            n: N_ANY.check(n)?,
             delay_ms: DELAY_MS.check(delay_ms)?,
             gil_switch_ms,
             runs: RUNS.check(runs)? as u32,
@@ -178,8 +232,107 @@ impl Params {
         })
     }
 
+    /// The catalog's compile-time defaults. Unchecked here because `const`
+    /// cannot call the checks; a catalog test runs every experiment's
+    /// defaults through [`Params::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) const fn catalog_default(
+        tasks: u32,
+        workers: u32,
+        n: u64,
+        delay_ms: u64,
+        runs: u32,
+        warmup: u32,
+    ) -> Params {
+        Params {
+            tasks,
+            workers,
+            n,
+            delay_ms,
+            gil_switch_ms: 5.0,
+            runs,
+            warmup,
+            target: None,
+        }
+    }
+
+    pub fn tasks(&self) -> u32 {
+        self.tasks
+    }
+    pub fn workers(&self) -> u32 {
+        self.workers
+    }
+    /// Iterations per CPU task (rows, gaps: what the experiment's `--n` means).
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+    /// Server-side delay of each I/O task (or the experiment's pause).
+    pub fn delay_ms(&self) -> u64 {
+        self.delay_ms
+    }
+    pub fn gil_switch_ms(&self) -> f64 {
+        self.gil_switch_ms
+    }
+    pub fn runs(&self) -> u32 {
+        self.runs
+    }
+    pub fn warmup(&self) -> u32 {
+        self.warmup
+    }
+    /// Where I/O goes instead of the built-in server.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    pub fn set_tasks(&mut self, tasks: u64) -> Result<&mut Params, ParamError> {
+        self.tasks = TASKS.check(tasks)? as u32;
+        Ok(self)
+    }
+    pub fn set_workers(&mut self, workers: u64) -> Result<&mut Params, ParamError> {
+        self.workers = WORKERS.check(workers)? as u32;
+        Ok(self)
+    }
+    pub fn set_n(&mut self, n: u64) -> Result<&mut Params, ParamError> {
+        self.n = N_ANY.check(n)?;
+        Ok(self)
+    }
+    pub fn set_delay_ms(&mut self, delay_ms: u64) -> Result<&mut Params, ParamError> {
+        self.delay_ms = DELAY_MS.check(delay_ms)?;
+        Ok(self)
+    }
+    pub fn set_gil_switch_ms(&mut self, gil_switch_ms: f64) -> Result<&mut Params, ParamError> {
+        self.gil_switch_ms = check_gil_switch_ms(gil_switch_ms)?;
+        Ok(self)
+    }
+    pub fn set_runs(&mut self, runs: u64) -> Result<&mut Params, ParamError> {
+        self.runs = RUNS.check(runs)? as u32;
+        Ok(self)
+    }
+    pub fn set_warmup(&mut self, warmup: u64) -> Result<&mut Params, ParamError> {
+        self.warmup = WARMUP.check(warmup)? as u32;
+        Ok(self)
+    }
+    pub fn set_target(&mut self, target: Option<String>) -> Result<&mut Params, ParamError> {
+        if let Some(url) = &target {
+            check_target(url)?;
+        }
+        self.target = target;
+        Ok(self)
+    }
+
     pub fn gil_switch(&self) -> std::time::Duration {
         std::time::Duration::from_secs_f64(self.gil_switch_ms / 1000.0)
+    }
+}
+
+/// `--n` before an experiment narrows it (`Experiment::n_limit`).
+const N_ANY: Limit = Limit { min: 0, ..N };
+
+fn check_gil_switch_ms(value: f64) -> Result<f64, ParamError> {
+    if value.is_finite() && (GIL_SWITCH_MS_MIN..=GIL_SWITCH_MS_MAX).contains(&value) {
+        Ok(value)
+    } else {
+        parse_gil_switch_ms(&value.to_string())
     }
 }
 
@@ -229,6 +382,67 @@ mod tests {
         assert!(N.parse("ten").is_err());
         assert!(DELAY_MS.parse("0").is_ok());
         assert_eq!(group(10_000_000_000), "10,000,000,000");
+    }
+
+    #[test]
+    fn separators_group_digits_in_threes_only() {
+        assert_eq!(N.parse("1,000"), Ok(1000));
+        assert_eq!(N.parse("12_345_678"), Ok(12_345_678));
+        assert_eq!(N.parse("999"), Ok(999));
+        for bad in [
+            "2,4",
+            "1,,0",
+            ",5",
+            "5,",
+            "1,0000",
+            "1_000,000",
+            "1__000",
+            "1234,567",
+            "1,000_",
+        ] {
+            let err = N.parse(bad).unwrap_err();
+            assert_eq!(err.field, "n", "{bad}");
+            assert!(err.problem.contains(bad), "{bad}: {}", err.problem);
+        }
+        assert!(WORKERS.parse("2,4").is_err());
+        assert!(TASKS.parse("1,,0").is_err());
+    }
+
+    #[test]
+    fn deserializing_runs_the_checks_and_names_the_field() {
+        let good = Params::new(4, 2, 1000, 0, 5.0, 1, 0, None).unwrap();
+        let json = serde_json::to_string(&good).unwrap();
+        assert_eq!(serde_json::from_str::<Params>(&json).unwrap(), good);
+        for (field, value) in [
+            ("workers", "0"),
+            ("tasks", "10001"),
+            ("runs", "0"),
+            ("delay_ms", "60001"),
+            ("gil_switch_ms", "0.0"),
+        ] {
+            let mut raw: serde_json::Value = serde_json::from_str(&json).unwrap();
+            raw[field] = serde_json::from_str(value).unwrap();
+            let err = serde_json::from_value::<Params>(raw)
+                .unwrap_err()
+                .to_string();
+            let flag = field.replace('_', "-");
+            assert!(err.contains(&format!("--{flag} must")), "{field}: {err}");
+        }
+        let mut raw: serde_json::Value = serde_json::from_str(&json).unwrap();
+        raw["target"] = "ftp://x".into();
+        let err = serde_json::from_value::<Params>(raw)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--target"), "{err}");
+    }
+
+    #[test]
+    fn setters_check_like_the_constructor() {
+        let mut params = Params::new(4, 2, 1000, 0, 5.0, 1, 0, None).unwrap();
+        assert_eq!(params.set_workers(0).unwrap_err().field, "workers");
+        assert_eq!(params.workers(), 2);
+        params.set_workers(8).unwrap().set_n(5).unwrap();
+        assert_eq!((params.workers(), params.n()), (8, 5));
     }
 
     #[test]

@@ -318,7 +318,7 @@ impl Report {
                     model: m.model,
                     workers: m.workers,
                     gil: m.model.gil(),
-                    gil_switch_ms: (m.model == Model::ThreadsGil).then_some(params.gil_switch_ms),
+                    gil_switch_ms: (m.model == Model::ThreadsGil).then_some(params.gil_switch_ms()),
                     speedup: sequential_median.map(|seq| seq / wall_s.median),
                     wall_s,
                     cpu_util: median
@@ -337,9 +337,9 @@ impl Report {
         let claims = check_claims(
             experiment.id,
             &results,
-            params.delay_ms,
-            params.workers,
-            params.tasks,
+            params.delay_ms(),
+            params.workers(),
+            params.tasks(),
             machine.logical_cores,
         );
         Report {

@@ -27,9 +27,9 @@ fn run(wall_ms: u64, cpu_ms: u64, answers: Vec<Option<TaskAnswer>>) -> RunOutcom
 fn cpu_setup() -> (Experiment, Params, Plan, Vec<Option<TaskAnswer>>) {
     let experiment = find("cpu-sqrt").unwrap();
     let mut params = experiment.defaults.clone();
-    params.n = 1000;
-    params.tasks = 2;
-    params.workers = 2;
+    params.set_n(1000).expect("in range");
+    params.set_tasks(2).expect("in range");
+    params.set_workers(2).expect("in range");
     let plan = experiment.plan(&params, "");
     let right = vec![Some(TaskAnswer::Sum(cpu_sqrt_bare(1000))); 2];
     (experiment, params, plan, right)
@@ -244,9 +244,9 @@ fn without_sequential_the_gil_sentence_makes_no_claim_about_speedup() {
 fn health_checks_near_the_timeout_may_differ_between_models() {
     let experiment = find("health-check").unwrap();
     let mut params = experiment.defaults.clone();
-    params.tasks = 5;
+    params.set_tasks(5).expect("in range");
     // The fifth URL takes about the timeout: either outcome is honest.
-    params.delay_ms = 5000;
+    params.set_delay_ms(5000).expect("in range");
     let plan = experiment.plan(&params, "http://h");
     let answered: Vec<Option<TaskAnswer>> = vec![Some(TaskAnswer::Status(200)); 5];
     let mut timed_out = answered.clone();
@@ -275,7 +275,7 @@ fn health_checks_near_the_timeout_may_differ_between_models() {
     );
     assert!(report.all_ok(), "{:?}", report.results[1].problems);
     // Far from the timeout the models must agree.
-    params.delay_ms = 1000;
+    params.set_delay_ms(1000).expect("in range");
     let plan = experiment.plan(&params, "http://h");
     let report = Report::build(
         &experiment,

@@ -70,13 +70,13 @@ impl Knob {
 
     fn default_text(self, params: &Params) -> String {
         match self {
-            Knob::Workers => params.workers.to_string(),
-            Knob::Tasks => params.tasks.to_string(),
-            Knob::N => params::group(params.n),
-            Knob::DelayMs => params.delay_ms.to_string(),
-            Knob::GilSwitchMs => params.gil_switch_ms.to_string(),
-            Knob::Runs => params.runs.to_string(),
-            Knob::Warmup => params.warmup.to_string(),
+            Knob::Workers => params.workers().to_string(),
+            Knob::Tasks => params.tasks().to_string(),
+            Knob::N => params::group(params.n()),
+            Knob::DelayMs => params.delay_ms().to_string(),
+            Knob::GilSwitchMs => params.gil_switch_ms().to_string(),
+            Knob::Runs => params.runs().to_string(),
+            Knob::Warmup => params.warmup().to_string(),
         }
     }
 }
@@ -213,8 +213,8 @@ impl State {
         Params::new(
             value(Knob::Tasks)? as u64,
             value(Knob::Workers)? as u64,
-            or(value(Knob::N)?, defaults.n),
-            or(value(Knob::DelayMs)?, defaults.delay_ms),
+            or(value(Knob::N)?, defaults.n()),
+            or(value(Knob::DelayMs)?, defaults.delay_ms()),
             value(Knob::GilSwitchMs)?,
             value(Knob::Runs)? as u64,
             value(Knob::Warmup)? as u64,
@@ -251,7 +251,12 @@ impl State {
     fn pick(&mut self, id: &str) {
         if let Some(mut found) = experiment::find(id) {
             // The browser's pool has BROWSER_WORKERS threads at most.
-            found.defaults.workers = found.defaults.workers.min(BROWSER_WORKERS.max as u32);
+            found
+                .defaults
+                .set_workers(u64::from(
+                    found.defaults.workers().min(BROWSER_WORKERS.max as u32),
+                ))
+                .expect("fewer workers stay in range");
             self.knobs = Knob::ALL
                 .iter()
                 .map(|k| k.default_text(&found.defaults))
@@ -319,7 +324,9 @@ impl Reducible for State {
             Action::Pick(id) => next.pick(&id),
             Action::Quick => {
                 let mut quick = next.current().quick();
-                quick.workers = quick.workers.min(BROWSER_WORKERS.max as u32);
+                quick
+                    .set_workers(u64::from(quick.workers().min(BROWSER_WORKERS.max as u32)))
+                    .expect("fewer workers stay in range");
                 next.knobs = Knob::ALL.iter().map(|k| k.default_text(&quick)).collect();
             }
             Action::SetKnob(knob, text) => next.set_knob(knob, text),

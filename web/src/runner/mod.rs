@@ -113,7 +113,7 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
             message: format!("unknown experiment \"{}\"", request.experiment),
         };
     };
-    if let Err(err) = BROWSER_WORKERS.check(u64::from(request.params.workers)) {
+    if let Err(err) = BROWSER_WORKERS.check(u64::from(request.params.workers())) {
         return FromRunner::Failed {
             message: err.to_string(),
         };
@@ -129,7 +129,7 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
         IoMode::Simulated => "http://simulated".to_string(),
     };
     let plan = experiment.plan(&request.params, &base);
-    let per_model = request.params.warmup + request.params.runs;
+    let per_model = request.params.warmup() + request.params.runs();
     let total = per_model * request.models.len() as u32;
     let mut done = 0;
     let mut all_runs = Vec::new();
@@ -137,8 +137,8 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
         // The rayon pool bounds threads in the browser; an in-page async
         // echo server still starts a task per client.
         let workers = match model {
-            Model::Async => plan.workers_for(model, request.params.workers),
-            _ => model.workers(request.params.workers),
+            Model::Async => plan.workers_for(model, request.params.workers()),
+            _ => model.workers(request.params.workers()),
         };
         let mut runs = Vec::new();
         for run_idx in 0..per_model {
@@ -155,7 +155,7 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
                 .trace
                 .lanes
                 .extend(plan.client_lanes(threads::RUNNER_PID));
-            if run_idx >= request.params.warmup {
+            if run_idx >= request.params.warmup() {
                 runs.push(outcome);
             }
             done += 1;

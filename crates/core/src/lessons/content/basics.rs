@@ -78,8 +78,8 @@ if __name__ == "__main__":
 "#,
         rust: r#"// crates/core/src/catalog.rs: quick-io's plan, one GET per task
 fn delayed_gets(params: &Params, server_base: &str) -> (Vec<Op>, Dispatch) {
-    let url = url(params, server_base, &format!("/delay/{}", params.delay_ms));
-    let ops = (0..params.tasks)
+    let url = url(params, server_base, &format!("/delay/{}", params.delay_ms()));
+    let ops = (0..params.tasks())
         .map(|_| Op::Get { url: url.clone() })
         .collect();
     (ops, Dispatch::Queue)

@@ -90,10 +90,10 @@ if __name__ == "__main__":
 "#,
         rust: r#"// crates/core/src/catalog.rs: (4 healthy + 1 slow) x 10, as fixed slices
 fn mixed_gets(params: &Params, server_base: &str) -> Vec<Op> {
-    (0..params.tasks)
+    (0..params.tasks())
         .map(|idx| {
             let path = if idx % 5 == 4 {
-                format!("/delay/{}", params.delay_ms)
+                format!("/delay/{}", params.delay_ms())
             } else {
                 "/status/200".to_string()
             };
