@@ -27,11 +27,11 @@ pub enum Command {
     List,
     /// Serve the I/O endpoints (/delay/{ms}, /status/{code}, /get, /echo), and with --dir a site, until Ctrl-C
     Serve(ServeArgs),
-    /// Measure the speed targets and print them as ratios
+    /// Measure the speed targets and print them as ratios (exit 1 when one is missed or fails)
     Bench(BenchArgs),
     /// Which model suits your program? The tutorial's decision flow
     Advise(AdviseArgs),
-    /// Run every experiment and check the tutorial's claims on this machine
+    /// Run every experiment and check the tutorial's claims on this machine (exit 1 when one does not hold)
     Tour(TourArgs),
     /// Read the course: list the lessons, or print one (by id or number)
     Lesson {
@@ -44,7 +44,7 @@ pub enum Command {
     /// Echoes stdin to stdout byte by byte (what `bench claims` times switches with)
     #[command(name = "__pong", hide = true)]
     Pong,
-    /// Measures memory per thread or task in a fresh process (for `bench claims`)
+    /// Measures memory per thread, task or process in a fresh process (for `bench claims`)
     #[command(name = "__measure", hide = true)]
     Measure { kind: String, count: usize },
     /// A worker process of the echo server's pool (started by `run`)
@@ -127,6 +127,15 @@ pub struct TourArgs {
     /// Use every experiment's quick preset (about a minute in all)
     #[arg(long)]
     pub quick: bool,
+    /// Tour only these experiments: comma-separated ids (see `concur list`)
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<String>,
+    /// Set n (iterations, batch size or rows) of every experiment in --only
+    #[arg(long, value_name = "N", allow_hyphen_values = true, requires = "only")]
+    pub n: Option<String>,
+    /// Exit 0 even when a claim does not hold or could not be tested (wrong answers still exit 1)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
@@ -162,6 +171,9 @@ pub struct AdviseArgs {
 pub struct BenchArgs {
     /// `claims`: measure the comparison table's rows instead (creation cost, memory, concurrency)
     pub what: Option<String>,
+    /// Exit 0 even when a target is missed (wrong or missing answers still exit 1)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,

@@ -58,9 +58,9 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
         max: 65_535,
     }
     .parse(&args.port)?;
-    let host: std::net::IpAddr = args.host.parse().map_err(|_| {
+    let host = server::parse_host(&args.host).ok_or_else(|| {
         Failure::Usage(format!(
-            "--host must be an IP address such as 127.0.0.1 or 0.0.0.0 (got \"{}\")",
+            "--host must be an IP address such as 127.0.0.1 or 0.0.0.0, or localhost (got \"{}\")",
             args.host
         ))
     })?;
@@ -74,6 +74,9 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
         )));
     }
     server::serve_until_interrupted(bind, args.dir.as_deref(), |addr| {
+        if let Some(warning) = server::exposure_warning(addr, args.dir.as_deref()) {
+            eprintln!("{warning}");
+        }
         let page = match &args.dir {
             Some(dir) => format!("  the page: http://{addr}/ (from {})\n", dir.display()),
             None => String::new(),
@@ -116,7 +119,7 @@ pub fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args),
         Command::Bench(args) => match args.what.as_deref() {
-            None => bench::bench(args.quiet),
+            None => bench::bench(&args),
             Some("claims") => bench_claims::run(),
             Some(other) => Err(Failure::Usage(format!(
                 "concur bench takes nothing or `claims` (got \"{other}\")"

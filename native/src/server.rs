@@ -11,6 +11,11 @@
 //! Task tree: the server thread owns a current-thread tokio runtime; axum
 //! spawns one task per connection on it. Stopping drops the runtime, which
 //! cancels in-flight requests, so a stop never waits for a long delay.
+//!
+//! `concur serve` on an address other than loopback warns first: `/get`
+//! sends back every request header (cookies and tokens included), `/echo`
+//! returns whatever is posted, and `--dir` hands out its files, to anyone
+//! who can reach the machine.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -122,6 +127,32 @@ pub fn router(site: Option<&std::path::Path>) -> Router {
         .layer(header("cross-origin-opener-policy", "same-origin"))
         .layer(header("cross-origin-embedder-policy", "require-corp"))
         .layer(header("cross-origin-resource-policy", "same-origin"))
+}
+
+/// The address `--host` names: an IP address, or `localhost` (127.0.0.1).
+pub fn parse_host(text: &str) -> Option<std::net::IpAddr> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Some(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    text.parse().ok()
+}
+
+/// What serving on `addr` exposes to the network, or None on loopback
+/// (127.0.0.0/8, ::1, and IPv4-mapped loopback), which only this machine
+/// reaches.
+pub fn exposure_warning(addr: SocketAddr, site: Option<&std::path::Path>) -> Option<String> {
+    if addr.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    let files = match site {
+        Some(dir) => format!(", and every file under {}", dir.display()),
+        None => String::new(),
+    };
+    Some(format!(
+        "concur: warning: {} is not a loopback address: anyone who can reach this machine on port {} can use /get (which sends back every request header, cookies and tokens included), /echo (which returns whatever is posted to it), /delay and /status{files}; use --host 127.0.0.1 to keep them on this machine",
+        addr.ip(),
+        addr.port()
+    ))
 }
 
 /// A server running on its own thread until stopped or dropped.
@@ -290,6 +321,34 @@ mod tests {
         assert_eq!(fetch(&format!("{base}/delay/1")).0, 200);
         assert_eq!(fetch(&format!("{base}/missing.js")).0, 404);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_non_loopback_addresses_warn_and_the_warning_names_what_is_exposed() {
+        let warn = |host: &str| {
+            let ip = parse_host(host).unwrap_or_else(|| panic!("{host} parses"));
+            exposure_warning(SocketAddr::new(ip, 8080), None)
+        };
+        for quiet in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "localhost",
+            "::ffff:127.0.0.1",
+        ] {
+            assert_eq!(warn(quiet), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"] {
+            let warning = warn(loud).unwrap_or_else(|| panic!("{loud} must warn"));
+            for exposed in ["/get", "every request header", "/echo", "port 8080"] {
+                assert!(warning.contains(exposed), "{loud}: {warning}");
+            }
+        }
+        let site = std::path::Path::new("/srv/dist");
+        let warning =
+            exposure_warning("0.0.0.0:80".parse().unwrap(), Some(site)).expect("a warning");
+        assert!(warning.contains("every file under /srv/dist"), "{warning}");
+        assert_eq!(parse_host("example.org"), None);
     }
 
     #[test]
