@@ -7,6 +7,7 @@
 //! with one frame of results on stdout. Living in another process, the
 //! clients' sockets do not count against the server's open-file limit.
 
+use super::losses::{DEADLINE_VAR, test_knob};
 use crate::children;
 use crate::clock::NativeClock;
 use crate::exec::processes::{describe_exit, reap};
@@ -17,6 +18,7 @@ use concur_core::experiment::{Op, Plan};
 use concur_core::report::WorkerShare;
 use concur_core::wire::{decode_body, encode_frame};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{ChildStdout, Command, ExitCode, Stdio};
@@ -37,11 +39,33 @@ pub struct ClientJob {
     pub deadline_ms: u64,
 }
 
+/// How far a client got: where it was when it failed or gave up.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Stage {
+    Connecting,
+    Sending,
+    Waiting,
+}
+
+impl Stage {
+    fn describe(self) -> &'static str {
+        match self {
+            Stage::Connecting => "still connecting",
+            Stage::Sending => "connected, sending its line",
+            Stage::Waiting => "connected, waiting for the echo",
+        }
+    }
+}
+
 /// What one client saw.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClientResult {
     pub idx: u32,
     pub outcome: Result<TaskAnswer, String>,
+    /// The last stage it reached, and its local port once connected (the
+    /// server's side of the connection sees it as the peer's port).
+    pub stage: Stage,
+    pub port: Option<u16>,
     /// When it began to connect, and when its echo was in (run clock).
     pub connected_ns: u64,
     pub answered_ns: u64,
@@ -67,6 +91,8 @@ pub struct Answered {
     pub times: Vec<(u32, u64, u64)>,
     /// When the last client got its answer.
     pub last_ns: Option<u64>,
+    /// Per client: the last stage it reached and its local port.
+    pub seen: HashMap<u32, (Stage, Option<u16>)>,
 }
 
 impl Answered {
@@ -80,14 +106,17 @@ impl Answered {
             times: Vec::new(),
             started_ns: None,
             last_ns: None,
+            seen: HashMap::new(),
         }
     }
 }
 
 /// The jobs of a plan: every client may wait for all the others' handlers
-/// (one connection at a time) and 30 s more.
+/// (one connection at a time) and 30 s more, unless a test sets the
+/// deadline.
 pub fn jobs(plan: &Plan) -> Vec<ClientJob> {
     let clients = plan.tasks.len() as u64;
+    let test_deadline = test_knob(DEADLINE_VAR);
     plan.tasks
         .iter()
         .filter_map(|task| match &task.op {
@@ -100,7 +129,8 @@ pub fn jobs(plan: &Plan) -> Vec<ClientJob> {
                 idx: task.idx,
                 message: message.clone(),
                 arrive_ms: *arrive_ms,
-                deadline_ms: wait_ms.saturating_mul(clients + 1) + 30_000,
+                deadline_ms: test_deadline
+                    .unwrap_or_else(|| wait_ms.saturating_mul(clients + 1) + 30_000),
             }),
             _ => None,
         })
@@ -200,7 +230,9 @@ impl Clients {
             }
         };
         let last_ns = results.iter().map(|r| r.answered_ns).max();
+        let seen = results.iter().map(|r| (r.idx, (r.stage, r.port))).collect();
         Answered {
+            seen,
             pid: self.pid,
             started_ns: Some(started_ns),
             times: results
@@ -216,16 +248,25 @@ impl Clients {
     }
 }
 
-/// Connects, sends the line, reads the echo.
-async fn exchange(addr: &str, message: &str) -> Result<TaskAnswer, String> {
+/// Connects, sends the line, reads the echo; `stage` and `port` say how
+/// far it got.
+async fn exchange(
+    addr: &str,
+    message: &str,
+    stage: &mut Stage,
+    port: &mut Option<u16>,
+) -> Result<TaskAnswer, String> {
     let stream = tokio::net::TcpStream::connect(addr)
         .await
         .map_err(|err| format!("connecting to {addr}: {err}"))?;
+    *port = stream.local_addr().ok().map(|local| local.port());
+    *stage = Stage::Sending;
     let (reader, mut writer) = stream.into_split();
     writer
         .write_all(format!("{message}\n").as_bytes())
         .await
         .map_err(|err| format!("sending its line: {err}"))?;
+    *stage = Stage::Waiting;
     // The server sends one line and closes: read all of it, so a missing
     // newline or anything extra makes the answer differ from the line sent.
     let mut reply = Vec::new();
@@ -249,16 +290,26 @@ async fn client(
     tokio::time::sleep_until(t0 + Duration::from_millis(job.arrive_ms)).await;
     let clock = NativeClock;
     let connected_ns = clock.now_ns();
-    let outcome = tokio::time::timeout(
+    let (mut stage, mut port) = (Stage::Connecting, None);
+    let exchanged = tokio::time::timeout(
         Duration::from_millis(job.deadline_ms),
-        exchange(&addr, &job.message),
+        exchange(&addr, &job.message, &mut stage, &mut port),
     )
-    .await
-    .unwrap_or_else(|_| Err(format!("no echo within {} ms", job.deadline_ms)))
-    .map_err(|why| format!("task {}: client {}: {why}", job.idx, job.idx + 1));
+    .await;
+    let outcome = exchanged
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "no echo within {} ms ({})",
+                job.deadline_ms,
+                stage.describe()
+            ))
+        })
+        .map_err(|why| format!("task {}: client {}: {why}", job.idx, job.idx + 1));
     ClientResult {
         idx: job.idx,
         outcome,
+        stage,
+        port,
         connected_ns,
         answered_ns: clock.now_ns(),
     }

@@ -1,8 +1,9 @@
 //! The echo server, natively: a real TCP server on 127.0.0.1 under the
 //! chosen model, against real clients in a process of their own.
 //!
-//! Task tree: `run_echo` binds the listener (ephemeral port, a deep
-//! backlog), starts the clients process (`clients`), and starts a watcher
+//! Task tree: `run_echo` binds the listener (ephemeral port, the deepest
+//! backlog the kernel allows), reads the kernel's accept-queue counters,
+//! starts the clients process (`clients`), and starts a watcher
 //! thread that waits for the clients' report and then raises [`Stop`]. The
 //! server runs on the calling thread until then: one connection at a time
 //! (sequential), a thread per connection or a tokio task per connection
@@ -13,9 +14,12 @@
 //!
 //! The clients, not the server, give the answers: each records the line it
 //! got back, so a server that mixed up connections is caught. The run's
-//! clock starts when the server starts and stops at the last answer.
+//! clock starts when the server starts and stops at the last answer. A
+//! client that got no echo is never hidden: its failure line names its
+//! cause (`losses`).
 
 pub mod clients;
+pub mod losses;
 pub mod pool;
 pub mod servers;
 
@@ -27,16 +31,13 @@ use concur_core::experiment::{Op, Plan};
 use concur_core::model::Model;
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, Lane};
-use std::collections::HashMap;
+use losses::{Backlog, QueueCounters};
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
-
-/// Connections the kernel queues before the server accepts them (capped
-/// by `net.core.somaxconn`); asyncio's default is 100.
-pub const BACKLOG: i32 = 4096;
 
 /// How often a waiting accept looks at [`Stop`].
 const STOP_POLL_MS: i32 = 20;
@@ -76,6 +77,16 @@ impl Stop {
 pub struct ServerRun {
     pub lanes: Vec<Lane>,
     pub shares: Vec<WorkerShare>,
+    /// The peer ports of the connections it accepted; None where the
+    /// server does not tell (the pool's workers).
+    pub accepted: Option<HashSet<u16>>,
+    /// Connections it accepted and closed unserved, by peer port, and why.
+    pub dropped: HashMap<u16, String>,
+}
+
+/// The peer port of an accepted connection (0 if the socket cannot say).
+pub fn peer_port(stream: &TcpStream) -> u16 {
+    stream.peer_addr().map_or(0, |peer| peer.port())
 }
 
 /// The handler's pause, the same for every client of a plan.
@@ -89,14 +100,16 @@ pub fn wait_ms(plan: &Plan) -> u64 {
         .unwrap_or(0)
 }
 
-/// A listening socket on 127.0.0.1 with a free port, non-blocking so that
-/// accept loops can notice [`Stop`].
-pub fn listen() -> std::io::Result<TcpListener> {
+/// A listening socket on 127.0.0.1 with a free port and `backlog`,
+/// non-blocking so that accept loops can notice [`Stop`].
+pub fn listen(backlog: &Backlog) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(("127.0.0.1", 0))?;
-    // Listening again only deepens the queue (Linux allows it); std's
-    // default of 128 would drop the SYNs of thousands of clients at once.
+    // Listening again resizes the queue (Linux allows it); std's default
+    // of 128 would drop the SYNs of thousands of clients at once.
     // SAFETY: listen on a socket this function owns; no memory is passed.
-    unsafe { libc::listen(listener.as_raw_fd(), BACKLOG) };
+    if unsafe { libc::listen(listener.as_raw_fd(), backlog.size) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
     listener.set_nonblocking(true)?;
     Ok(listener)
 }
@@ -282,7 +295,8 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
             }],
         )
     };
-    let listener = match listen() {
+    let backlog = Backlog::chosen();
+    let listener = match listen(&backlog) {
         Ok(listener) => listener,
         Err(err) => return fail(format!("cannot listen on 127.0.0.1: {err}")),
     };
@@ -290,6 +304,8 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
         Ok(addr) => addr,
         Err(err) => return fail(format!("the listener has no address: {err}")),
     };
+    // Machine-wide counters: read just before the clients start.
+    let before = QueueCounters::read();
     let clients = match clients::Clients::start(addr, plan) {
         Ok(clients) => clients,
         Err(why) => return fail(why),
@@ -326,12 +342,14 @@ pub fn run_echo(model: Model, workers: u32, plan: &Plan, env: &Env) -> RunOutcom
             .unwrap_or_else(|_| clients::Answered::lost("the clients' watcher panicked"));
         (server, answered)
     });
+    let delta = before.and_then(|before| Ok(QueueCounters::read()?.since(before)));
     drop(listener);
     // The run is the clients' time: from the first one starting to the last
     // echo (a process pool starts meanwhile).
     let start = answered.started_ns.unwrap_or(start);
     let end = answered.last_ns.unwrap_or_else(|| env.clock.now_ns());
     let mut answered = answered;
+    losses::account(&mut answered, &server, &delta, &backlog, n_tasks);
     answered.share.events = client_lanes(&answered.times, &server.shares);
     let mut lanes = server.lanes;
     lanes.extend(plan.client_lanes(answered.pid));

@@ -3,12 +3,15 @@
 //! connection.
 //!
 //! Task tree: `sequential` handles each accepted connection on the calling
-//! thread. `threads` accepts on the calling thread and spawns a scoped
-//! thread per connection (small stacks, so thousands fit); the scope joins
-//! them all. `tokio` runs a current-thread runtime whose accept loop spawns
-//! a task per connection and awaits them all before the runtime drops.
+//! thread. `threads` accepts on a scoped thread of its own that does
+//! nothing else, so the kernel's accept queue drains while threads start,
+//! and hands each connection over a channel to the calling thread, which
+//! spawns a scoped thread per connection (small stacks, so thousands fit);
+//! the scope joins them all. `tokio` runs a current-thread runtime whose
+//! accept loop spawns a task per connection and awaits them all before the
+//! runtime drops.
 
-use super::{ServerRun, Stop, TcpConn, accept_until, retry_accept, wait_ms};
+use super::{ServerRun, Stop, TcpConn, accept_until, peer_port, retry_accept, wait_ms};
 use crate::clock::thread_cpu_ns;
 use crate::exec::Env;
 use concur_core::clock::Clock;
@@ -18,7 +21,9 @@ use concur_core::report::WorkerShare;
 use concur_core::trace::{EventKind, Lane, Recorder};
 use concur_core::worker::WorkerCtx;
 use concur_core::workload::echo_client_of;
+use std::collections::{HashMap, HashSet};
 use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -58,11 +63,13 @@ pub fn sequential(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -
     let wait = wait_ms(plan);
     let mut ctx = WorkerCtx::new(0, &env.clock, None);
     let mut failures = Vec::new();
+    let mut accepted = HashSet::new();
     let mut connection = 0;
     loop {
         match accept_until(listener, stop) {
             Ok(Some(stream)) => {
                 connection += 1;
+                accepted.insert(peer_port(&stream));
                 failures.extend(handle(&mut ctx, stream, connection, wait, env));
             }
             Ok(None) => break,
@@ -80,10 +87,33 @@ pub fn sequential(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -
             cpu_ns: Some(thread_cpu_ns() - cpu_start),
             ..WorkerShare::default()
         }],
+        accepted: Some(accepted),
+        dropped: HashMap::new(),
     }
 }
 
-/// A new thread for every connection; the calling thread only accepts.
+/// Accepts until `stop`, as fast as the kernel hands connections over, and
+/// sends each (or the error that ended accepting) to the thread starter.
+/// Returns the thread's CPU time.
+fn accept_all(
+    listener: &TcpListener,
+    stop: &Stop,
+    accepted: mpsc::Sender<Result<TcpStream, String>>,
+) -> u64 {
+    let cpu_start = thread_cpu_ns();
+    loop {
+        let next = accept_until(listener, stop);
+        let ended = !matches!(next, Ok(Some(_)));
+        let Some(next) = next.transpose() else { break };
+        if accepted.send(next).is_err() || ended {
+            break;
+        }
+    }
+    thread_cpu_ns() - cpu_start
+}
+
+/// A new thread for every connection: a thread of its own accepts, the
+/// calling thread starts a thread per connection.
 pub fn threads(
     listener: &TcpListener,
     plan: &Plan,
@@ -93,22 +123,42 @@ pub fn threads(
 ) -> ServerRun {
     let gil = gil_switch.map(Gil::new);
     let wait = wait_ms(plan);
-    let acceptor_cpu = thread_cpu_ns();
-    let mut acceptor = Recorder::new(0);
-    let mut run = ServerRun::default();
+    let starter_cpu = thread_cpu_ns();
+    let mut starter = Recorder::new(0);
+    let mut run = ServerRun {
+        accepted: Some(HashSet::new()),
+        ..ServerRun::default()
+    };
     let mut accept_failures = Vec::new();
+    let mut acceptor_cpu = None;
     std::thread::scope(|scope| {
+        let (sender, connections) = mpsc::channel();
+        // The acceptor takes no GIL: in CPython it would be the main
+        // thread blocked in accept(), which lets go of the lock.
+        let acceptor = std::thread::Builder::new()
+            .name("acceptor".into())
+            .spawn_scoped(scope, || accept_all(listener, stop, sender));
+        let acceptor = match acceptor {
+            Ok(acceptor) => acceptor,
+            Err(err) => {
+                accept_failures.push(format!("the OS refused the acceptor thread: {err}"));
+                return;
+            }
+        };
         let mut handles = Vec::new();
-        loop {
-            let stream = match accept_until(listener, stop) {
-                Ok(Some(stream)) => stream,
-                Ok(None) => break,
+        for next in connections {
+            let stream = match next {
+                Ok(stream) => stream,
                 Err(why) => {
                     accept_failures.push(why);
-                    break;
+                    continue;
                 }
             };
-            let connection = handles.len() as u32 + 1;
+            let connection = (handles.len() + run.dropped.len()) as u32 + 1;
+            let port = peer_port(&stream);
+            if let Some(accepted) = run.accepted.as_mut() {
+                accepted.insert(port);
+            }
             let spawning = env.clock.now_ns();
             let gil = gil.as_ref();
             let spawned = std::thread::Builder::new()
@@ -127,7 +177,7 @@ pub fn threads(
                         ..WorkerShare::default()
                     }
                 });
-            acceptor.record(EventKind::Spawn, spawning, env.clock.now_ns(), None);
+            starter.record(EventKind::Spawn, spawning, env.clock.now_ns(), None);
             match spawned {
                 Ok(handle) => {
                     run.lanes.push(lane(
@@ -136,11 +186,19 @@ pub fn threads(
                     ));
                     handles.push(handle);
                 }
-                Err(err) => accept_failures.push(format!(
-                    "connection {connection}: the OS refused a thread: {err}"
-                )),
+                Err(err) => {
+                    // The connection closes unserved; its client reports
+                    // the loss and the runner ties it to this line.
+                    let why = format!("connection {connection}: the OS refused a thread: {err}");
+                    run.dropped.insert(port, why.clone());
+                    accept_failures.push(why);
+                }
             }
         }
+        acceptor_cpu = Some(acceptor.join().unwrap_or_else(|_| {
+            accept_failures.push("the acceptor thread panicked".into());
+            0
+        }));
         for handle in handles {
             run.shares
                 .push(handle.join().unwrap_or_else(|_| WorkerShare {
@@ -150,11 +208,11 @@ pub fn threads(
         }
     });
     run.lanes
-        .insert(0, lane(0, "main thread (accepts, starts threads)".into()));
+        .insert(0, lane(0, "main thread (starts threads)".into()));
     run.shares.push(WorkerShare {
-        events: acceptor.into_events(),
+        events: starter.into_events(),
         failures: accept_failures,
-        cpu_ns: Some(thread_cpu_ns() - acceptor_cpu),
+        cpu_ns: Some(thread_cpu_ns() - starter_cpu + acceptor_cpu.unwrap_or(0)),
         ..WorkerShare::default()
     });
     run
@@ -207,7 +265,7 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
     let cpu_start = thread_cpu_ns();
     let wait = wait_ms(plan);
     let clock = env.clock;
-    let served = (|| -> Result<Vec<WorkerShare>, String> {
+    let served = (|| -> Result<(Vec<WorkerShare>, HashSet<u16>), String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -220,10 +278,12 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
                 .map_err(|err| format!("the listener: {err}"))?;
             let mut handles = Vec::new();
             let mut failures = Vec::new();
+            let mut peers = HashSet::new();
             loop {
                 tokio::select! {
                     accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => {
+                        Ok((stream, peer)) => {
+                            peers.insert(peer.port());
                             let connection = handles.len() as u32 + 1;
                             handles.push(tokio::spawn(coroutine(stream, connection, wait, clock)));
                         }
@@ -256,15 +316,18 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
                     ..WorkerShare::default()
                 }));
             }
-            Ok(shares)
+            Ok((shares, peers))
         })
     })();
-    let mut shares = match served {
-        Ok(shares) => shares,
-        Err(why) => vec![WorkerShare {
-            failures: vec![why],
-            ..WorkerShare::default()
-        }],
+    let (mut shares, accepted) = match served {
+        Ok(served) => served,
+        Err(why) => (
+            vec![WorkerShare {
+                failures: vec![why],
+                ..WorkerShare::default()
+            }],
+            HashSet::new(),
+        ),
     };
     let lanes = (1..shares.len() as u32)
         .map(|connection| lane(connection, format!("task for connection {connection}")))
@@ -274,5 +337,10 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
         cpu_ns: Some(thread_cpu_ns() - cpu_start),
         ..WorkerShare::default()
     });
-    ServerRun { lanes, shares }
+    ServerRun {
+        lanes,
+        shares,
+        accepted: Some(accepted),
+        dropped: HashMap::new(),
+    }
 }
