@@ -5,15 +5,18 @@
 //!   one switch interval; if the lock has not changed hands meanwhile, it sets
 //!   a drop request;
 //! - the holder polls that request at checkpoints in its work loop
-//!   ([`Gil::yield_if_requested`]), releases the lock and then waits until
-//!   another thread has taken it (forced switching), so it cannot grab the
-//!   lock straight back;
-//! - blocking I/O happens with the lock released ([`Gil::release`], then
-//!   [`Gil::acquire`] afterwards), which is why threads still help I/O.
+//!   ([`GilGuard::yield_if_requested`]), releases the lock and then waits
+//!   until another thread has taken it (forced switching), so it cannot grab
+//!   the lock straight back;
+//! - blocking I/O happens with the lock released (the [`GilGuard`] dropped,
+//!   then [`Gil::acquire`] afterwards), which is why threads still help I/O.
 //!
-//! The lock records who holds it so views can draw a "GIL holder" lane. It
-//! uses only `std::sync` (no clock): relative condition-variable timeouts
-//! work natively and in Web Workers built with atomics.
+//! Holding the lock means holding a [`GilGuard`]: dropping it releases the
+//! lock, also while a panicking holder unwinds, and only the holder can
+//! release it (checked in release builds too). The lock records who holds it
+//! so views can draw a "GIL holder" lane. It uses only `std::sync` (no
+//! clock): relative condition-variable timeouts work natively and in Web
+//! Workers built with atomics.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -69,8 +72,16 @@ impl Gil {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Blocks until `worker` holds the lock.
-    pub fn acquire(&self, worker: u32) {
+    /// Blocks until `worker` holds the lock. The guard gives the lock back
+    /// when it drops, also when its thread panics while holding it, so a
+    /// crashed holder cannot leave the others waiting forever.
+    #[must_use = "the lock is given back as soon as the guard drops"]
+    pub fn acquire(&self, worker: u32) -> GilGuard<'_> {
+        self.take(worker);
+        GilGuard { gil: self, worker }
+    }
+
+    fn take(&self, worker: u32) {
         let mut state = self.lock_state();
         while state.holder.is_some() {
             let seen = state.switch_number;
@@ -89,47 +100,80 @@ impl Gil {
         self.taken.notify_all();
     }
 
-    /// Gives the lock up; `worker` must hold it.
-    pub fn release(&self, worker: u32) {
+    /// Gives the lock up, checking (in release builds too) that `worker`
+    /// holds it; returns the state still locked, for forced switching.
+    fn give_up(&self, worker: u32) -> Option<MutexGuard<'_, State>> {
         let mut state = self.lock_state();
-        debug_assert_eq!(state.holder, Some(worker), "released by a non-holder");
+        if state.holder != Some(worker) {
+            let holder = state.holder;
+            drop(state);
+            // A second panic while unwinding would abort the whole process.
+            if !std::thread::panicking() {
+                panic!("worker {worker} gave up the GIL, but {holder:?} holds it");
+            }
+            return None;
+        }
         state.holder = None;
         self.released.notify_one();
+        Some(state)
     }
 
     /// True when a waiting thread has asked the holder to let go.
     pub fn drop_requested(&self) -> bool {
         self.drop_request.load(Ordering::Acquire)
     }
+}
+
+/// The GIL, held by one worker until this guard drops.
+#[derive(Debug)]
+pub struct GilGuard<'g> {
+    gil: &'g Gil,
+    worker: u32,
+}
+
+impl GilGuard<'_> {
+    /// True when a waiting thread has asked the holder to let go.
+    pub fn drop_requested(&self) -> bool {
+        self.gil.drop_requested()
+    }
 
     /// The checkpoint in a work loop: when another thread asked for the lock,
     /// hand it over, wait until it was taken, and queue up for it again.
     /// Returns true when the lock changed hands.
-    pub fn yield_if_requested(&self, worker: u32) -> bool {
+    pub fn yield_if_requested(&mut self) -> bool {
         if !self.drop_requested() {
             return false;
         }
-        let mut state = self.lock_state();
-        state.holder = None;
+        let Some(mut state) = self.gil.give_up(self.worker) else {
+            return false;
+        };
         let released_at = state.switch_number;
-        self.released.notify_one();
         // Forced switching: the requester is waiting, so someone takes it.
         while state.switch_number == released_at {
             state = self
+                .gil
                 .taken
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
         drop(state);
-        self.acquire(worker);
+        self.gil.take(self.worker);
         true
+    }
+}
+
+impl Drop for GilGuard<'_> {
+    fn drop(&mut self) {
+        self.gil.give_up(self.worker);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use std::sync::atomic::AtomicU32;
+    use std::sync::mpsc::channel;
     use std::time::Instant;
 
     #[test]
@@ -141,17 +185,16 @@ mod tests {
             for worker in 0..2u32 {
                 let (gil, inside, turns) = (&gil, &inside, &turns);
                 scope.spawn(move || {
-                    gil.acquire(worker);
+                    let mut held = gil.acquire(worker);
                     let started = Instant::now();
                     while started.elapsed() < Duration::from_millis(60) {
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0);
                         assert_eq!(gil.holder(), Some(worker));
                         inside.fetch_sub(1, Ordering::SeqCst);
-                        if gil.yield_if_requested(worker) {
+                        if held.yield_if_requested() {
                             turns[worker as usize].fetch_add(1, Ordering::SeqCst);
                         }
                     }
-                    gil.release(worker);
                 });
             }
         });
@@ -164,10 +207,46 @@ mod tests {
     #[test]
     fn an_uncontended_lock_is_never_asked_for() {
         let gil = Gil::new(DEFAULT_SWITCH_INTERVAL);
-        gil.acquire(7);
-        assert!(!gil.yield_if_requested(7));
+        let mut held = gil.acquire(7);
+        assert!(!held.yield_if_requested());
         assert_eq!(gil.holder(), Some(7));
-        gil.release(7);
+        drop(held);
+        assert_eq!(gil.holder(), None);
+    }
+
+    #[test]
+    fn a_holder_that_panics_lets_the_others_in() {
+        let gil = Arc::new(Gil::new(Duration::from_millis(1)));
+        let (holding, held) = channel();
+        let crashing = {
+            let gil = Arc::clone(&gil);
+            std::thread::spawn(move || {
+                let _held = gil.acquire(0);
+                holding.send(()).expect("the test waits for this");
+                // Give the other thread time to queue up behind the lock.
+                std::thread::sleep(Duration::from_millis(20));
+                panic!("worker 0 fails while holding the GIL");
+            })
+        };
+        held.recv().expect("worker 0 took the lock");
+        // The waiter runs on a thread of its own, so that a lock left held
+        // fails this test at its deadline instead of hanging it.
+        let (finished, done) = channel();
+        let waiter = {
+            let gil = Arc::clone(&gil);
+            std::thread::spawn(move || {
+                let held = gil.acquire(1);
+                let _ = finished.send(gil.holder());
+                drop(held);
+            })
+        };
+        assert_eq!(
+            done.recv_timeout(Duration::from_secs(30)),
+            Ok(Some(1)),
+            "worker 1 never got the GIL its panicking holder had"
+        );
+        assert!(crashing.join().is_err(), "worker 0 panicked");
+        waiter.join().expect("worker 1 finished");
         assert_eq!(gil.holder(), None);
     }
 }

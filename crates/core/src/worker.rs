@@ -9,10 +9,10 @@
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
 use crate::experiment::{Dispatch, Op, Plan, Reply, Task};
-use crate::gil::Gil;
+use crate::gil::{Gil, GilGuard};
 use crate::trace::{Event, EventKind, Recorder};
-use crate::wire::{FromWorker, TaskOutcome, decode_body, encode_body};
 use crate::workload;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Blocking I/O as the platform does it (a real HTTP GET natively, a
@@ -42,10 +42,17 @@ pub trait DbConnection {
     fn insert_commit(&mut self, task_idx: u32, row: u32) -> Result<u64, String>;
 }
 
+/// One task's outcome as a worker reports it: its index, and its answer
+/// or why it failed.
+pub type TaskResult = (u32, Result<TaskAnswer, String>);
+
 /// One worker's view of a run.
 pub struct WorkerCtx<'a> {
     clock: &'a dyn Clock,
     gil: Option<&'a Gil>,
+    /// The GIL while this worker holds it; dropping the context (also while
+    /// a panic unwinds) gives it back.
+    held: Option<GilGuard<'a>>,
     recorder: Recorder,
 }
 
@@ -54,6 +61,7 @@ impl<'a> WorkerCtx<'a> {
         WorkerCtx {
             clock,
             gil,
+            held: None,
             recorder: Recorder::new(lane),
         }
     }
@@ -87,9 +95,11 @@ impl<'a> WorkerCtx<'a> {
     }
 
     fn take_gil(&mut self, task_idx: Option<u32>) {
-        if let Some(gil) = self.gil {
+        if let Some(gil) = self.gil
+            && self.held.is_none()
+        {
             let asked = self.clock.now_ns();
-            gil.acquire(self.recorder.lane());
+            self.held = Some(gil.acquire(self.recorder.lane()));
             let got = self.clock.now_ns();
             self.recorder
                 .record(EventKind::GilWait, asked, got, task_idx);
@@ -192,9 +202,7 @@ impl<'a> WorkerCtx<'a> {
         task_idx: Option<u32>,
         work: impl FnOnce(&mut Self) -> T,
     ) -> T {
-        if let Some(gil) = self.gil {
-            gil.release(self.recorder.lane());
-        }
+        self.held = None;
         let result = work(self);
         self.take_gil(task_idx);
         result
@@ -255,37 +263,22 @@ impl<'a> WorkerCtx<'a> {
         task_idx: u32,
         work: impl FnOnce(&mut dyn FnMut()) -> T,
     ) -> T {
-        let (clock, gil, lane) = (self.clock, self.gil, self.recorder.lane());
-        let recorder = &mut self.recorder;
+        let clock = self.clock;
+        let (held, recorder) = (&mut self.held, &mut self.recorder);
         let mut run_start = clock.now_ns();
         let answer = work(&mut || {
-            if let Some(gil) = gil
-                && gil.drop_requested()
+            if let Some(held) = held
+                && held.drop_requested()
             {
                 let paused = clock.now_ns();
                 recorder.record(EventKind::Run, run_start, paused, Some(task_idx));
-                gil.yield_if_requested(lane);
+                held.yield_if_requested();
                 run_start = clock.now_ns();
                 recorder.record(EventKind::GilWait, paused, run_start, Some(task_idx));
             }
         });
         recorder.record(EventKind::Run, run_start, clock.now_ns(), Some(task_idx));
         answer
-    }
-
-    /// Takes tasks from a shared queue (an atomic index into `tasks`) and
-    /// runs them until none is left; the loop every thread-like worker runs.
-    pub fn drain_queue(
-        &mut self,
-        tasks: &[Task],
-        next: &AtomicUsize,
-        io: &dyn BlockingIo,
-    ) -> Vec<(u32, Result<TaskAnswer, String>)> {
-        let mut outcomes = Vec::new();
-        while let Some(task) = tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
-            outcomes.push((task.idx, self.run_task(task, io)));
-        }
-        outcomes
     }
 
     /// Runs worker `lane`'s share of the plan: tasks from the shared queue
@@ -297,24 +290,76 @@ impl<'a> WorkerCtx<'a> {
         workers: u32,
         next: &AtomicUsize,
         io: &dyn BlockingIo,
-    ) -> Vec<(u32, Result<TaskAnswer, String>)> {
+    ) -> Vec<TaskResult> {
+        self.run_share_with(plan, lane, workers, next, |ctx, task| {
+            ctx.run_task(task, io)
+        })
+    }
+
+    /// [`WorkerCtx::run_share`] with each task run by `run` (which may add
+    /// to [`WorkerCtx::run_task`]). A task that panics fails, and only it:
+    /// the worker takes the GIL back if it had let go, and goes on.
+    pub fn run_share_with(
+        &mut self,
+        plan: &Plan,
+        lane: u32,
+        workers: u32,
+        next: &AtomicUsize,
+        mut run: impl FnMut(&mut Self, &Task) -> Result<TaskAnswer, String>,
+    ) -> Vec<TaskResult> {
+        let mut outcomes = Vec::new();
+        let mut run_one = |ctx: &mut Self, task: &Task| {
+            outcomes.push((task.idx, ctx.run_caught(task, &mut run)));
+        };
         match plan.dispatch {
-            Dispatch::Queue => self.drain_queue(&plan.tasks, next, io),
-            Dispatch::Slices => plan
-                .slice(lane, workers)
-                .iter()
-                .map(|task| (task.idx, self.run_task(task, io)))
-                .collect(),
+            Dispatch::Queue => {
+                while let Some(task) = plan.tasks.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    run_one(self, task);
+                }
+            }
+            Dispatch::Slices => {
+                for task in plan.slice(lane, workers) {
+                    run_one(self, task);
+                }
+            }
         }
+        outcomes
+    }
+
+    /// Runs one task through `run`, turning a panic into its failure.
+    fn run_caught(
+        &mut self,
+        task: &Task,
+        run: &mut impl FnMut(&mut Self, &Task) -> Result<TaskAnswer, String>,
+    ) -> Result<TaskAnswer, String> {
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| run(self, task)));
+        caught.unwrap_or_else(|payload| {
+            // It may have panicked between letting go of the GIL and taking
+            // it back; the next task must start holding it.
+            self.take_gil(Some(task.idx));
+            Err(format!(
+                "task {}: panicked: {}",
+                task.idx,
+                panic_message(payload.as_ref())
+            ))
+        })
     }
 
     /// Lets go of the GIL and hands back the lane's events.
     pub fn finish(self) -> Vec<Event> {
-        if let Some(gil) = self.gil {
-            gil.release(self.recorder.lane());
-        }
-        self.recorder.into_events()
+        let WorkerCtx { held, recorder, .. } = self;
+        drop(held);
+        recorder.into_events()
     }
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
 }
 
 /// Takes one GET's reply into `statuses`; Some(outcome) when the task ends
@@ -338,253 +383,10 @@ fn settle(
     }
 }
 
-/// A process worker's answer to a task that arrived as a message: it runs
-/// the task with no GIL (every process has its own), and records decoding
-/// the task (`decoded`, start and end) and encoding the answer as
-/// `serialize` slices, the cost of crossing the process boundary.
-pub fn answer_shipped_task(
-    lane: u32,
-    clock: &dyn Clock,
-    io: &dyn BlockingIo,
-    task: &Task,
-    decoded: (u64, u64),
-) -> FromWorker {
-    let mut ctx = WorkerCtx::new(lane, clock, None);
-    ctx.record(EventKind::Serialize, decoded.0, decoded.1, Some(task.idx));
-    let outcome: TaskOutcome = ctx.run_task(task, io);
-    let encode_start = clock.now_ns();
-    let outcome = encode_body(&outcome);
-    ctx.record(
-        EventKind::Serialize,
-        encode_start,
-        clock.now_ns(),
-        Some(task.idx),
-    );
-    FromWorker::Done {
-        task_idx: task.idx,
-        outcome,
-        events: ctx.finish(),
-    }
-}
-
-/// The parent's side of a shipped task: checks that `reply` answers `task`,
-/// decodes the answer (a `serialize` slice on `recorder` from
-/// `decode_start`), and hands back the answer and the worker's events.
-pub fn receive_shipped_answer(
-    reply: FromWorker,
-    task: &Task,
-    decode_start: u64,
-    clock: &dyn Clock,
-    recorder: &mut Recorder,
-) -> Result<(TaskOutcome, Vec<Event>), String> {
-    match reply {
-        FromWorker::Done {
-            task_idx,
-            outcome,
-            events,
-        } if task_idx == task.idx => {
-            let outcome: TaskOutcome = decode_body(&outcome)?;
-            recorder.record(
-                EventKind::Serialize,
-                decode_start,
-                clock.now_ns(),
-                Some(task.idx),
-            );
-            Ok((outcome, events))
-        }
-        other => Err(format!("answered task {} with {other:?}", task.idx)),
-    }
-}
-
+pub mod deadline;
+mod shipped;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::trace::Trace;
-    use std::time::{Duration, Instant};
+mod tests;
 
-    struct TestClock(Instant);
-    impl Clock for TestClock {
-        fn now_ns(&self) -> u64 {
-            self.0.elapsed().as_nanos() as u64
-        }
-    }
-
-    struct NoIo;
-    impl BlockingIo for NoIo {
-        fn get(&self, _url: &str) -> Result<u16, String> {
-            std::thread::sleep(Duration::from_millis(20));
-            Ok(200)
-        }
-        fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
-            Err("no database here".into())
-        }
-        fn sleep_ms(&self, ms: u64) {
-            std::thread::sleep(Duration::from_millis(ms));
-        }
-    }
-
-    /// A database with one writer at a time: a commit holds a shared lock
-    /// for 1 ms and reports how long it waited for it. It also checks that
-    /// nobody holds the GIL while it works.
-    struct OneWriter<'g>(&'g std::sync::Mutex<u32>, &'g Gil);
-    impl DbConnection for OneWriter<'_> {
-        fn insert_commit(&mut self, task_idx: u32, _row: u32) -> Result<u64, String> {
-            // Task i runs on lane i here; another lane may hold the GIL.
-            assert_ne!(
-                self.1.holder(),
-                Some(task_idx),
-                "the GIL is let go around the commit"
-            );
-            let asked = Instant::now();
-            let mut rows = self.0.lock().unwrap();
-            let waited = asked.elapsed().as_nanos() as u64;
-            std::thread::sleep(Duration::from_millis(1));
-            *rows += 1;
-            Ok(waited)
-        }
-    }
-    struct Db<'g>(&'g std::sync::Mutex<u32>, &'g Gil);
-    impl BlockingIo for Db<'_> {
-        fn get(&self, _url: &str) -> Result<u16, String> {
-            Ok(200)
-        }
-        fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
-            Ok(Box::new(OneWriter(self.0, self.1)))
-        }
-        fn sleep_ms(&self, ms: u64) {
-            std::thread::sleep(Duration::from_millis(ms));
-        }
-    }
-
-    /// Two threads each sum 30M square roots (tens of ms) and return the trace.
-    fn two_cpu_threads(gil: Option<&Gil>) -> Trace {
-        let clock = TestClock(Instant::now());
-        let task = Task {
-            idx: 0,
-            op: Op::CpuSqrt { n: 30_000_000 },
-        };
-        let mut events = Vec::new();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..2)
-                .map(|lane| {
-                    let (clock, task) = (&clock, &task);
-                    scope.spawn(move || {
-                        let mut ctx = WorkerCtx::new(lane, clock, gil);
-                        ctx.start();
-                        ctx.run_task(task, &NoIo).unwrap();
-                        ctx.finish()
-                    })
-                })
-                .collect();
-            for handle in handles {
-                events.extend(handle.join().unwrap());
-            }
-        });
-        Trace {
-            lanes: vec![],
-            events,
-        }
-    }
-
-    #[test]
-    fn inserts_commit_every_row_without_the_gil_and_show_lock_waits() {
-        let gil = Gil::new(Duration::from_millis(5));
-        let rows = std::sync::Mutex::new(0u32);
-        let clock = TestClock(Instant::now());
-        let db = Db(&rows, &gil);
-        let task = |idx| Task {
-            idx,
-            op: Op::Insert {
-                db: "t".into(),
-                rows: 5,
-                process_ms: 1,
-            },
-        };
-        let mut events = Vec::new();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..2u32)
-                .map(|lane| {
-                    let (clock, gil, db) = (&clock, &gil, &db);
-                    scope.spawn(move || {
-                        let mut ctx = WorkerCtx::new(lane, clock, Some(gil));
-                        ctx.start();
-                        assert_eq!(
-                            ctx.run_task(&task(lane), db),
-                            Ok(TaskAnswer::Rows { inserted: 5 })
-                        );
-                        ctx.finish()
-                    })
-                })
-                .collect();
-            for handle in handles {
-                events.extend(handle.join().unwrap());
-            }
-        });
-        assert_eq!(*rows.lock().unwrap(), 10);
-        assert_eq!(
-            events
-                .iter()
-                .filter(|e| e.kind == EventKind::IoWait)
-                .count(),
-            10
-        );
-        assert_eq!(
-            events.iter().filter(|e| e.kind == EventKind::Idle).count(),
-            10
-        );
-    }
-
-    #[test]
-    fn with_the_gil_on_no_two_run_events_overlap() {
-        let gil = Gil::new(Duration::from_millis(5));
-        let trace = two_cpu_threads(Some(&gil));
-        assert!(trace.of_kind(EventKind::Run).count() >= 2);
-        assert!(!trace.lanes_overlap(EventKind::Run));
-        assert!(trace.total_ns(EventKind::GilWait) > 0);
-    }
-
-    #[test]
-    fn with_the_gil_off_run_events_overlap() {
-        let trace = two_cpu_threads(None);
-        assert_eq!(trace.of_kind(EventKind::Run).count(), 2);
-        assert!(trace.lanes_overlap(EventKind::Run));
-        assert_eq!(trace.of_kind(EventKind::GilWait).count(), 0);
-    }
-
-    #[test]
-    fn blocking_io_runs_without_the_gil() {
-        let gil = Gil::new(Duration::from_millis(5));
-        let clock = TestClock(Instant::now());
-        let mut ctx = WorkerCtx::new(0, &clock, Some(&gil));
-        ctx.start();
-        let get = Task {
-            idx: 3,
-            op: Op::Get {
-                url: "http://h/".into(),
-            },
-        };
-        struct CheckFree<'g>(&'g Gil);
-        impl BlockingIo for CheckFree<'_> {
-            fn get(&self, _url: &str) -> Result<u16, String> {
-                assert_eq!(self.0.holder(), None);
-                Ok(204)
-            }
-            fn open_db(&self, _db: &str) -> Result<Box<dyn DbConnection + '_>, String> {
-                Err("no database here".into())
-            }
-            fn sleep_ms(&self, _ms: u64) {}
-        }
-        assert_eq!(
-            ctx.run_task(&get, &CheckFree(&gil)),
-            Ok(TaskAnswer::Status(204))
-        );
-        assert_eq!(gil.holder(), Some(0));
-        let events = ctx.finish();
-        assert_eq!(gil.holder(), None);
-        assert!(
-            events
-                .iter()
-                .any(|e| e.kind == EventKind::IoWait && e.task_idx == Some(3))
-        );
-    }
-}
+pub use deadline::task_deadline;
+pub use shipped::{answer_shipped_task, receive_shipped_answer};

@@ -15,6 +15,7 @@ pub mod asynch;
 pub mod echo;
 pub mod processes;
 pub mod threads;
+pub mod watchdog;
 pub mod worker;
 
 use crate::clock::NativeClock;

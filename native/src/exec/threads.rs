@@ -4,6 +4,12 @@
 //! next task index from a shared atomic counter (the queue), runs it through
 //! core's `WorkerCtx` (which handles the GIL) and hands back its answers,
 //! events and CPU time when it joins. Nothing outlives the scope.
+//!
+//! A task that panics fails alone (core catches the panic, and the GIL is
+//! held through a guard that a panic releases); a thread that dies outside
+//! a task is reported as a failure of the run instead of taking the runner
+//! down. For the tests, `CONCUR_TEST_PANIC_TASK` names a task index that
+//! panics as it starts, holding the GIL under threads-gil.
 
 use super::Env;
 use crate::clock::thread_cpu_ns;
@@ -16,6 +22,14 @@ use concur_core::worker::WorkerCtx;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
+/// Test hook: the task with this index panics as it starts.
+const PANIC_TASK_VAR: &str = "CONCUR_TEST_PANIC_TASK";
+
+/// The task index `CONCUR_TEST_PANIC_TASK` names, if it is set.
+fn panic_task() -> Option<u32> {
+    std::env::var(PANIC_TASK_VAR).ok()?.parse().ok()
+}
+
 fn work(
     lane: u32,
     workers: u32,
@@ -27,7 +41,13 @@ fn work(
     let cpu_start = thread_cpu_ns();
     let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
     ctx.start();
-    let outcomes = ctx.run_share(plan, lane, workers, next, &env.io);
+    let panic_task = panic_task();
+    let outcomes = ctx.run_share_with(plan, lane, workers, next, |ctx, task| {
+        if panic_task == Some(task.idx) {
+            panic!("{PANIC_TASK_VAR}={} (a test hook)", task.idx);
+        }
+        ctx.run_task(task, &env.io)
+    });
     WorkerShare {
         outcomes,
         events: ctx.finish(),
@@ -72,7 +92,15 @@ pub fn run_threads(
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().expect("a worker thread panicked"))
+            .zip(1..)
+            .map(|(handle, worker)| {
+                handle.join().unwrap_or_else(|_| WorkerShare {
+                    failures: vec![format!(
+                        "worker {worker}: its thread panicked between tasks"
+                    )],
+                    ..WorkerShare::default()
+                })
+            })
             .collect()
     });
     let end = env.clock.now_ns();

@@ -5,6 +5,10 @@
 //! `WorkerCtx` with no GIL: every process has its own interpreter, as in
 //! CPython's multiprocessing. It asks the kernel to kill it if the runner
 //! dies, and leaves when stdin closes.
+//!
+//! For the tests, `CONCUR_TEST_HANG_TASK` names a task index that the worker
+//! receiving it never answers (it sleeps instead, alive and silent), so the
+//! runner's deadlines can be seen at work.
 
 use crate::clock::{NativeClock, process_cpu_ns};
 use crate::http::UreqIo;
@@ -27,6 +31,14 @@ pub fn read_frame(input: &mut impl Read) -> Result<Option<Vec<u8>>, String> {
         .read_exact(&mut body)
         .map_err(|err| format!("reading a frame body: {err}"))?;
     Ok(Some(body))
+}
+
+/// Test hook: the worker that receives the task with this index hangs.
+const HANG_TASK_VAR: &str = "CONCUR_TEST_HANG_TASK";
+
+/// The task index `CONCUR_TEST_HANG_TASK` names, if it is set.
+fn hang_task() -> Option<u32> {
+    std::env::var(HANG_TASK_VAR).ok()?.parse().ok()
 }
 
 fn send(output: &mut impl Write, message: &FromWorker) -> std::io::Result<()> {
@@ -61,6 +73,7 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
     io.db_dir = crate::db::inherited_db_dir();
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = std::io::stdout().lock();
+    let hang_task = hang_task();
     let mut run = || -> Result<(), String> {
         let pid = std::process::id();
         let ready = FromWorker::Ready {
@@ -76,6 +89,16 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
             let message: ToWorker = decode_body(&body)?;
             let decode_end = clock.now_ns();
             match message {
+                ToWorker::Task(task) if hang_task == Some(task.idx) => {
+                    eprintln!(
+                        "concur worker {}: {HANG_TASK_VAR}={}: never answering (a test hook)",
+                        lane + 1,
+                        task.idx
+                    );
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(3600));
+                    }
+                }
                 ToWorker::Task(task) => {
                     let done =
                         answer_shipped_task(lane, &clock, &io, &task, (decode_start, decode_end));

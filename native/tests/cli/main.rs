@@ -11,6 +11,8 @@ mod bench;
 mod catalog;
 mod children;
 mod echo;
+mod echo_losses;
+mod faults;
 mod procs;
 mod run_cpu;
 mod run_io;

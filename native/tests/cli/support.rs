@@ -33,6 +33,15 @@ pub const MODELS: [&str; 5] = [
     "async",
 ];
 
+/// Every experiment of the catalog, in tutorial order: read from the
+/// catalog itself, so a new experiment is tested without editing a list.
+pub fn experiments() -> Vec<&'static str> {
+    concur_core::experiment::catalog()
+        .iter()
+        .map(|experiment| experiment.id)
+        .collect()
+}
+
 /// A finished `concur` command.
 #[derive(Debug)]
 pub struct FinishedCommand {
@@ -97,8 +106,14 @@ pub struct RunningConcur {
 impl RunningConcur {
     /// Starts `concur ARGS` with stdout and stderr captured.
     pub fn start(args: &[&str]) -> RunningConcur {
+        RunningConcur::start_with_env(args, &[])
+    }
+
+    /// Starts `concur ARGS` with the environment variables `env` set too.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> RunningConcur {
         let mut child = Command::new(CONCUR_BINARY)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

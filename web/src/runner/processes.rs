@@ -9,18 +9,25 @@
 //! decodes it; when the queue is empty it says Shutdown, awaits Bye and
 //! terminates the worker. Encoding and decoding are `serialize` events;
 //! start-up until the worker's own Ready stamp is a `spawn` event.
+//!
+//! Every wait on a worker races a timer: Ready, each answer (core's
+//! `task_deadline`, from the task's operation), Bye. A worker that lets one
+//! pass is terminated and its feeder reports the task by name and stops.
 
 use crate::clock::BrowserClock;
-use crate::js::{Inbox, start_runner_worker};
+use crate::js::{Inbox, logical_cores, sleep_ms, start_runner_worker};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
 use concur_core::experiment::{Plan, Task};
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::{Event, EventKind, Lane, Recorder};
 use concur_core::wire::{FromWorker, ToWorker, decode_body, encode_frame, frame_len};
-use concur_core::worker::receive_shipped_answer;
+use concur_core::worker::{receive_shipped_answer, task_deadline};
+use futures::future::{Either, select};
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::time::Duration;
+use wasm_bindgen::JsValue;
 use web_sys::Worker;
 
 /// Process lanes get numbers from here up in place of PIDs.
@@ -73,33 +80,84 @@ pub fn read_frame<T: serde::de::DeserializeOwned>(
     decode_body(body)
 }
 
-async fn next(inbox: &mut Inbox) -> Result<FromWorker, String> {
-    read_frame(&inbox.next().await?)
+/// How long a worker may take to say Ready: it loads and compiles the
+/// runner's WebAssembly, which takes longer the more start at once.
+fn ready_deadline(workers: u32) -> Duration {
+    Duration::from_secs(30) + Duration::from_millis(100) * workers
+}
+
+/// How long a worker may take to answer Shutdown with Bye.
+const BYE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Why a feeder stopped driving its worker.
+enum Stop {
+    Failed(String),
+    /// No message came within this limit.
+    Silent(Duration),
+}
+
+impl From<String> for Stop {
+    fn from(why: String) -> Stop {
+        Stop::Failed(why)
+    }
+}
+
+/// "12.0 s".
+fn seconds(limit: Duration) -> String {
+    format!("{:.1} s", limit.as_secs_f64())
+}
+
+/// The worker's next message, if it comes within `within`.
+async fn next_within(inbox: &mut Inbox, within: Duration) -> Result<JsValue, Stop> {
+    let message = std::pin::pin!(inbox.next());
+    let timer = std::pin::pin!(sleep_ms(within.as_secs_f64() * 1000.0));
+    match select(message, timer).await {
+        Either::Left((message, _)) => Ok(message?),
+        Either::Right(((), _)) => Err(Stop::Silent(within)),
+    }
+}
+
+async fn next(inbox: &mut Inbox, within: Duration) -> Result<FromWorker, Stop> {
+    Ok(read_frame(&next_within(inbox, within).await?)?)
+}
+
+/// What `drive` works with besides the worker.
+struct Driving<'a, 'q> {
+    recorder: &'a mut Recorder,
+    spawn_start: u64,
+    queue: &'a RefCell<VecDeque<&'q Task>>,
+    workers: u32,
+    cores: u32,
 }
 
 async fn drive(
     worker: &Worker,
     inbox: &mut Inbox,
-    recorder: &mut Recorder,
-    spawn_start: u64,
-    queue: &RefCell<VecDeque<&Task>>,
+    driving: Driving<'_, '_>,
     fed: &mut Fed,
     in_flight: &mut Option<u32>,
-) -> Result<(), String> {
+) -> Result<(), Stop> {
+    let Driving {
+        recorder,
+        spawn_start,
+        queue,
+        workers,
+        cores,
+    } = driving;
     let clock = BrowserClock;
-    match next(inbox).await? {
+    match next(inbox, ready_deadline(workers)).await? {
         FromWorker::Ready { ready_ns, .. } => {
             recorder.record(EventKind::Spawn, spawn_start, ready_ns, None)
         }
-        other => return Err(format!("said {other:?} instead of Ready")),
+        other => return Err(format!("said {other:?} instead of Ready").into()),
     }
     loop {
         let popped = queue.borrow_mut().pop_front();
         let Some(task) = popped else {
             post_frame(worker, &encode_frame(&ToWorker::Shutdown))?;
-            return match next(inbox).await? {
+            return match next(inbox, BYE_DEADLINE).await? {
                 FromWorker::Bye { .. } => Ok(()),
-                other => Err(format!("said {other:?} instead of Bye")),
+                other => Err(format!("said {other:?} instead of Bye").into()),
             };
         };
         *in_flight = Some(task.idx);
@@ -112,7 +170,7 @@ async fn drive(
             Some(task.idx),
         );
         post_frame(worker, &frame)?;
-        let reply = inbox.next().await?;
+        let reply = next_within(inbox, task_deadline(&task.op, workers, cores)).await?;
         let decode_start = clock.now_ns();
         let reply = read_frame::<FromWorker>(&reply)?;
         let (outcome, events) =
@@ -123,7 +181,7 @@ async fn drive(
     }
 }
 
-async fn feed(lane: u32, queue: &RefCell<VecDeque<&Task>>, simulated: bool) -> Fed {
+async fn feed(lane: u32, queue: &RefCell<VecDeque<&Task>>, workers: u32, simulated: bool) -> Fed {
     let mut fed = Fed {
         outcomes: Vec::new(),
         failures: Vec::new(),
@@ -142,19 +200,24 @@ async fn feed(lane: u32, queue: &RefCell<VecDeque<&Task>>, simulated: bool) -> F
     let mut inbox = Inbox::of_worker(&worker);
     let mut recorder = Recorder::new(lane);
     let mut in_flight = None;
-    let driven = drive(
-        &worker,
-        &mut inbox,
-        &mut recorder,
+    let driving = Driving {
+        recorder: &mut recorder,
         spawn_start,
         queue,
-        &mut fed,
-        &mut in_flight,
-    )
-    .await;
+        workers,
+        cores: logical_cores(),
+    };
+    let driven = drive(&worker, &mut inbox, driving, &mut fed, &mut in_flight).await;
     worker.terminate();
-    if let Err(why) = driven {
-        let what = format!("worker {} failed ({why})", lane + 1);
+    if let Err(stop) = driven {
+        let what = match stop {
+            Stop::Failed(why) => format!("worker {} failed ({why})", lane + 1),
+            Stop::Silent(limit) => format!(
+                "worker {} gave no answer within {}; terminated",
+                lane + 1,
+                seconds(limit)
+            ),
+        };
         match in_flight {
             Some(task_idx) => fed
                 .outcomes
@@ -171,7 +234,8 @@ pub async fn run_processes(plan: &Plan, workers: u32, simulated: bool) -> RunOut
     let start = BrowserClock.now_ns();
     let queue = RefCell::new(plan.tasks.iter().collect::<VecDeque<_>>());
     let fed =
-        futures::future::join_all((0..workers).map(|lane| feed(lane, &queue, simulated))).await;
+        futures::future::join_all((0..workers).map(|lane| feed(lane, &queue, workers, simulated)))
+            .await;
     let end = BrowserClock.now_ns();
     let unrun = WorkerShare {
         outcomes: queue
