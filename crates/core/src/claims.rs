@@ -1,14 +1,71 @@
 //! The tutorial's claims, checked against what a run measured.
 //!
-//! Each experiment carries the claims its section makes; after a run every
+//! Each experiment of the catalog carries the claims its section makes (its
+//! `claims` function, beside its defaults in `catalog/`); after a run every
 //! claim is marked as holding, not holding, or untestable (a model it needs
 //! did not run). The tutorial's own numbers come from a distant test
 //! service on a 4-core machine, so claims are checked as shapes (who wins,
-//! roughly by how much), never as absolute times.
+//! roughly by how much), never as absolute times. The thresholds below are
+//! shared with the explanations (`explain.rs`), so a sentence states an
+//! effect exactly when the claim about it holds.
 
+use crate::experiment::{Experiment, find};
 use crate::model::Model;
+use crate::params::Params;
 use crate::report::ModelResult;
 use serde::{Deserialize, Serialize};
+
+/// Threads under the GIL gained nothing on CPU work up to this speedup.
+pub const NO_GAIN: f64 = 1.1;
+/// Threads under the GIL lost little on CPU work down to this speedup.
+pub const LITTLE_LOSS: f64 = 0.8;
+/// A model overlapped its waits when it beat one-after-another by this factor.
+pub const OVERLAP: f64 = 1.5;
+/// One time is clearly longer than another (queued clients, threads held
+/// back by the lock) at this factor.
+pub const CLEARLY_LONGER: f64 = 1.5;
+/// "Several-fold": the convoy's slowdown per request.
+pub const SEVERAL_FOLD: f64 = 3.0;
+/// "About one delay": at most this many delays per round of slow requests,
+/// plus [`START_UP_S`].
+pub const ONE_DELAY: f64 = 1.5;
+/// Start-up allowed on top of short delays, in seconds.
+pub const START_UP_S: f64 = 0.05;
+/// "About cores-times faster": at least this share of the best speedup the
+/// work allows.
+pub const NEAR_IDEAL: f64 = 0.7;
+/// "The fastest": within this factor of the best of the others.
+pub const FASTEST_MARGIN: f64 = 1.05;
+/// A model computed on several cores at once from this CPU utilisation up
+/// (1.0 is one core busy for the whole run).
+pub const SEVERAL_CORES: f64 = 1.5;
+/// A model computed on about one core up to this CPU utilisation.
+pub const ONE_CORE: f64 = 1.2;
+/// One plain loop had a core to itself from this CPU utilisation up; below
+/// it, other programs were using the CPU during the run.
+pub const FULL_CORE: f64 = 0.8;
+/// A wait is small beside other work up to this share of it.
+pub const SMALL_SHARE: f64 = 0.25;
+
+/// True when threads under the GIL ran about as fast as one thread.
+pub fn no_gain_little_loss(speedup: f64) -> bool {
+    (LITTLE_LOSS..=NO_GAIN).contains(&speedup)
+}
+
+/// True when `slow` is at least [`SEVERAL_FOLD`] times `fast`.
+pub fn several_fold(slow: f64, fast: f64) -> bool {
+    slow >= SEVERAL_FOLD * fast
+}
+
+/// True when `long` is at least [`CLEARLY_LONGER`] times `short`.
+pub fn clearly_longer(long: f64, short: f64) -> bool {
+    long >= CLEARLY_LONGER * short
+}
+
+/// True when a wait of `ms` is about one handler wait of `wait_ms`.
+pub fn within_one_wait(ms: f64, wait_ms: f64) -> bool {
+    ms <= ONE_DELAY * wait_ms + START_UP_S * 1000.0
+}
 
 /// One claim and what this run says about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,59 +90,78 @@ impl ClaimCheck {
     }
 }
 
-/// The tutorial's reported wall times for an experiment (its machine, its service).
+/// The tutorial's reported wall times for an experiment (its machine, its
+/// service); empty for an unknown id or where the tutorial gave none.
 pub fn tutorial_seconds(experiment: &str) -> Vec<(Model, f64)> {
-    match experiment {
-        "quick-io" => vec![
-            (Model::Sequential, 5.0),
-            (Model::ThreadsGil, 1.05),
-            (Model::Processes, 2.35),
-            (Model::Async, 1.02),
-        ],
-        "scraper" => vec![(Model::Sequential, 10.0), (Model::ThreadsGil, 2.15)],
-        "cpu-sqrt" => vec![
-            (Model::Sequential, 8.45),
-            (Model::ThreadsGil, 10.32),
-            (Model::Processes, 2.35),
-        ],
-        "data-batches" => vec![(Model::Sequential, 3.82), (Model::Processes, 1.15)],
-        "async-requests" => vec![(Model::Async, 3.45)],
-        "health-check" => vec![
-            (Model::ThreadsGil, 15.32),
-            (Model::Processes, 18.45),
-            (Model::Async, 12.15),
-        ],
-        _ => Vec::new(),
-    }
+    find(experiment).map_or_else(Vec::new, |found| found.tutorial_seconds.to_vec())
 }
 
-struct Ctx<'a> {
-    results: &'a [ModelResult],
-    delay_s: f64,
-    parallel: f64,
-    /// Rounds of delays the slow requests need: ceil(slow / workers).
-    rounds: f64,
+/// What an experiment's claims read: the run's results and knobs.
+pub struct ClaimCtx<'a> {
+    pub results: &'a [ModelResult],
+    pub delay_s: f64,
+    pub workers: u32,
+    pub tasks: u32,
+    /// How many tasks can compute at once: workers, tasks and cores.
+    pub parallel: f64,
     /// The best speedup the work allows: tasks / ceil(tasks / parallel).
-    ideal: f64,
+    pub ideal: f64,
 }
 
-impl Ctx<'_> {
-    fn result(&self, model: Model) -> Option<&ModelResult> {
+impl<'a> ClaimCtx<'a> {
+    /// The context of one run; `cores` is the machine's logical cores.
+    pub fn new(results: &'a [ModelResult], params: &Params, cores: u32) -> ClaimCtx<'a> {
+        let (workers, tasks) = (params.workers(), params.tasks());
+        let parallel = f64::from(workers.min(tasks).min(cores).max(1));
+        ClaimCtx {
+            results,
+            delay_s: params.delay_ms() as f64 / 1000.0,
+            workers,
+            tasks,
+            parallel,
+            ideal: f64::from(tasks) / (f64::from(tasks) / parallel).ceil(),
+        }
+    }
+
+    /// A model's result, if it ran and answered correctly.
+    pub fn result(&self, model: Model) -> Option<&ModelResult> {
         self.results
             .iter()
             .find(|r| r.model == model && r.answer_ok)
     }
 
-    fn median(&self, model: Model) -> Option<f64> {
+    pub fn median(&self, model: Model) -> Option<f64> {
         self.result(model).map(|r| r.wall_s.median)
     }
 
-    fn speedup(&self, model: Model) -> Option<f64> {
+    pub fn speedup(&self, model: Model) -> Option<f64> {
         self.result(model).and_then(|r| r.speedup)
+    }
+
+    pub fn request_ms(&self, model: Model) -> Option<f64> {
+        self.result(model).and_then(|r| r.request_ms)
+    }
+
+    /// Rounds of the delay that `slow` slow requests need: ceil(slow / workers).
+    pub fn rounds(&self, slow: u32) -> f64 {
+        (f64::from(slow.max(1)) / f64::from(self.workers.max(1))).ceil()
     }
 }
 
-fn check(claim: &str, tutorial: &str, measured: Option<(String, bool)>) -> ClaimCheck {
+/// Checks an experiment's claims against a run; `cores` is the machine's
+/// logical cores.
+pub fn check_claims(
+    experiment: &Experiment,
+    results: &[ModelResult],
+    params: &Params,
+    cores: u32,
+) -> Vec<ClaimCheck> {
+    (experiment.claims)(&ClaimCtx::new(results, params, cores))
+}
+
+/// A claim with what was measured and whether it holds; None when a model
+/// it needs did not run.
+pub fn check(claim: &str, tutorial: &str, measured: Option<(String, bool)>) -> ClaimCheck {
     let (measured, holds) = match measured {
         Some((text, holds)) => (text, Some(holds)),
         None => ("not measured (a model it needs did not run)".into(), None),
@@ -98,250 +174,89 @@ fn check(claim: &str, tutorial: &str, measured: Option<(String, bool)>) -> Claim
     }
 }
 
-/// "about one delay": within 1.5 delays (plus 50 ms for start-up on short
-/// delays) per round the workers need for the slow requests.
-fn about_one_delay(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
+/// "about one delay": within [`ONE_DELAY`] delays (plus [`START_UP_S`])
+/// per round the workers need for the `slow` slow requests.
+pub fn about_one_delay(
+    ctx: &ClaimCtx,
+    model: Model,
+    slow: u32,
+    claim: &str,
+    tutorial: &str,
+) -> ClaimCheck {
+    let rounds = ctx.rounds(slow);
     let measured = ctx.median(model).map(|wall| {
-        let rounds = if ctx.rounds > 1.0 {
-            format!(
-                " ({} rounds, as there are more slow requests than workers)",
-                ctx.rounds
-            )
+        let rounds_text = if rounds > 1.0 {
+            format!(" ({rounds} rounds, as there are more slow requests than workers)")
         } else {
             String::new()
         };
         (
             format!(
-                "{} took {wall:.2} s for a {:.2} s delay{rounds}",
+                "{} took {wall:.2} s for a {:.2} s delay{rounds_text}",
                 model.name(),
                 ctx.delay_s
             ),
-            wall <= ctx.rounds * (1.5 * ctx.delay_s) + 0.05,
+            wall <= rounds * ONE_DELAY * ctx.delay_s + START_UP_S,
         )
     });
     check(claim, tutorial, measured)
 }
 
-/// "each client answered about one handler wait after it connected":
-/// the mean client wait within 1.5 waits plus 50 ms.
-fn answered_in_one_wait(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
-    let measured = ctx.result(model).and_then(|r| r.request_ms).map(|ms| {
+/// "each client answered about one handler wait after it connected".
+pub fn answered_in_one_wait(
+    ctx: &ClaimCtx,
+    model: Model,
+    claim: &str,
+    tutorial: &str,
+) -> ClaimCheck {
+    let wait_ms = ctx.delay_s * 1000.0;
+    let measured = ctx.request_ms(model).map(|ms| {
         (
             format!(
-                "under {} a client waited {ms:.0} ms on average for a {:.0} ms handler",
-                model.name(),
-                ctx.delay_s * 1000.0
+                "under {} a client waited {ms:.0} ms on average for a {wait_ms:.0} ms handler",
+                model.name()
             ),
-            ms <= 1.5 * ctx.delay_s * 1000.0 + 50.0,
+            within_one_wait(ms, wait_ms),
         )
     });
     check(claim, tutorial, measured)
 }
 
-fn speedup_at_least(ctx: &Ctx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
-    let wanted = 0.7 * ctx.ideal;
+/// "about cores-times faster": at least [`NEAR_IDEAL`] of the ideal speedup.
+pub fn speedup_at_least(ctx: &ClaimCtx, model: Model, claim: &str, tutorial: &str) -> ClaimCheck {
     let measured = ctx.speedup(model).map(|s| {
         (
             format!("{} {s:.2}x on {} usable cores", model.name(), ctx.parallel),
-            s >= wanted,
+            s >= NEAR_IDEAL * ctx.ideal,
         )
     });
     check(claim, tutorial, measured)
-}
-
-/// Checks an experiment's claims; `cores` is the machine's logical cores.
-pub fn check_claims(
-    experiment: &str,
-    results: &[ModelResult],
-    delay_ms: u64,
-    workers: u32,
-    tasks: u32,
-    cores: u32,
-) -> Vec<ClaimCheck> {
-    let parallel = f64::from(workers.min(tasks).min(cores).max(1));
-    // Where one request in five is slow (async-requests), only those count.
-    let slow = if experiment == "async-requests" {
-        tasks / 5
-    } else {
-        tasks
-    };
-    let ctx = Ctx {
-        results,
-        delay_s: delay_ms as f64 / 1000.0,
-        parallel,
-        rounds: (f64::from(slow.max(1)) / f64::from(workers.max(1))).ceil(),
-        ideal: f64::from(tasks) / (f64::from(tasks) / parallel).ceil(),
-    };
-    match experiment {
-        "quick-io" => vec![
-            about_one_delay(
-                &ctx,
-                Model::ThreadsGil,
-                "threads overlap the waits: about one delay in all",
-                "1.05 s for 5 requests of 1 s",
-            ),
-            about_one_delay(
-                &ctx,
-                Model::Async,
-                "async overlaps the waits: about one delay in all",
-                "1.02 s",
-            ),
-            about_one_delay(
-                &ctx,
-                Model::Processes,
-                "processes overlap the waits too, after paying to start",
-                "2.35 s (start-up heavy)",
-            ),
-        ],
-        "convoy" => {
-            let ms = |model| ctx.result(model).and_then(|r| r.request_ms);
-            vec![
-                check(
-                    "under the GIL, short requests beside CPU work slow down several-fold",
-                    "documented for CPython's GIL since 3.2 (up to one switch interval per request)",
-                    match (ms(Model::ThreadsGil), ms(Model::ThreadsFree)) {
-                        (Some(gil), Some(free)) => Some((
-                            format!("{gil:.2} ms per request with the GIL, {free:.2} ms without"),
-                            gil >= 3.0 * free,
-                        )),
-                        _ => None,
-                    },
-                ),
-                check(
-                    "a process removes the convoy",
-                    "each process has its own GIL",
-                    match (ms(Model::Processes), ms(Model::ThreadsGil)) {
-                        (Some(process), Some(gil)) => Some((
-                            format!(
-                                "{process:.2} ms per request in a process, {gil:.2} ms beside a GIL holder"
-                            ),
-                            process * 3.0 <= gil,
-                        )),
-                        _ => None,
-                    },
-                ),
-            ]
-        }
-        "db-inserts" => vec![check(
-            "threads overlap the processing after each commit, though SQLite lets one writer in at a time",
-            "4 threads x 10 rows in 0.45 s",
-            match (ctx.median(Model::ThreadsGil), ctx.median(Model::Sequential)) {
-                (Some(threads), Some(sequential)) => Some((
-                    format!(
-                        "threads-gil {threads:.2} s against {sequential:.2} s one after another"
-                    ),
-                    threads <= 0.6 * sequential,
-                )),
-                _ => None,
-            },
-        )],
-        "scraper" => vec![about_one_delay(
-            &ctx,
-            Model::ThreadsGil,
-            "a pool of 5 threads fetches 5 slow pages in about the time of one",
-            "2.15 s for 5 pages of 2 s",
-        )],
-        "cpu-sqrt" => vec![
-            check(
-                "threads under the GIL are no faster than sequential code",
-                "1.22x slower (10.32 s against 8.45 s)",
-                ctx.speedup(Model::ThreadsGil)
-                    .map(|s| (format!("threads-gil {s:.2}x"), s <= 1.1)),
-            ),
-            speedup_at_least(
-                &ctx,
-                Model::Processes,
-                "a process pool is about cores-times faster",
-                "3.6x on 4 cores",
-            ),
-        ],
-        "data-batches" => vec![speedup_at_least(
-            &ctx,
-            Model::Processes,
-            "a process pool is several times faster",
-            "3.3x on 4 cores",
-        )],
-        "async-requests" => vec![about_one_delay(
-            &ctx,
-            Model::Async,
-            "with a limit of 50 the batch takes about one slow request",
-            "3.45 s, 14.5 requests/s, against a distant service",
-        )],
-        "echo-server" => {
-            let ms = |model| ctx.result(model).and_then(|r| r.request_ms);
-            vec![
-                answered_in_one_wait(
-                    &ctx,
-                    Model::Async,
-                    "one event loop serves every client at once: each gets its echo one handler wait after connecting",
-                    "5 clients 0.1 s apart, each answered 0.5 s after it connected",
-                ),
-                answered_in_one_wait(
-                    &ctx,
-                    Model::ThreadsGil,
-                    "a thread per connection does it too, GIL or not: the handler waits without the lock",
-                    "threads scale to hundreds of connections",
-                ),
-                check(
-                    "a server that takes one connection at a time makes clients queue",
-                    "the reason to serve many connections with asyncio",
-                    match (ms(Model::Sequential), ms(Model::Async)) {
-                        (Some(one), Some(asynch)) => Some((
-                            format!(
-                                "a client waited {one:.0} ms on average one at a time, {asynch:.0} ms under async"
-                            ),
-                            one >= 1.5 * asynch,
-                        )),
-                        _ => None,
-                    },
-                ),
-            ]
-        }
-        "health-check" => vec![check(
-            "async is the fastest design",
-            "async 12.15 s, threads 15.32 s, processes 18.45 s",
-            match (
-                ctx.median(Model::Async),
-                ctx.median(Model::ThreadsGil),
-                ctx.median(Model::Processes),
-            ) {
-                (Some(a), Some(t), Some(p)) => Some((
-                    format!("async {a:.2} s, threads {t:.2} s, processes {p:.2} s"),
-                    a <= t.min(p) * 1.05,
-                )),
-                _ => None,
-            },
-        )],
-        _ => Vec::new(),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::Summary;
+    use crate::catalog::fixtures::{params, result};
+    use crate::experiment::catalog;
 
-    fn result(model: Model, median: f64, speedup: f64) -> ModelResult {
-        ModelResult {
-            model,
-            workers: 2,
-            gil: model.gil(),
-            gil_switch_ms: None,
-            wall_s: Summary {
-                median,
-                min: median,
-                max: median,
-                mean: median,
-                stddev: None,
-            },
-            speedup: Some(speedup),
-            cpu_util: None,
-            answer: "ok".into(),
-            answer_ok: true,
-            problems: vec![],
-            outlier_runs: vec![],
-            request_ms: None,
-            time: Default::default(),
+    fn claims(id: &str, results: &[ModelResult], p: &Params, cores: u32) -> Vec<ClaimCheck> {
+        check_claims(&find(id).unwrap(), results, p, cores)
+    }
+
+    fn holds(checks: &[ClaimCheck]) -> Vec<Option<bool>> {
+        checks.iter().map(|c| c.holds).collect()
+    }
+
+    #[test]
+    fn every_experiment_has_claims_and_untested_ones_say_so() {
+        for experiment in catalog() {
+            let checks = check_claims(&experiment, &[], &experiment.defaults, 2);
+            assert!(!checks.is_empty(), "{} has no claims", experiment.id);
+            assert!(
+                checks.iter().all(|c| c.holds.is_none()),
+                "{}",
+                experiment.id
+            );
         }
     }
 
@@ -352,41 +267,59 @@ mod tests {
             result(Model::ThreadsGil, 1.0, 1.0),
             result(Model::Processes, 0.52, 1.92),
         ];
-        let checks = check_claims("cpu-sqrt", &good, 0, 4, 4, 2);
+        let p = params("cpu-sqrt", 4, 4, 0);
         assert_eq!(
-            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            holds(&claims("cpu-sqrt", &good, &p, 2)),
             [Some(true), Some(true)]
         );
         let slow = [
             result(Model::Sequential, 1.0, 1.0),
             result(Model::Processes, 5.0, 0.2),
         ];
-        let checks = check_claims("data-batches", &slow, 0, 4, 8, 2);
+        let checks = claims("data-batches", &slow, &params("data-batches", 8, 4, 0), 2);
         assert_eq!(checks[0].holds, Some(false));
         assert!(checks[0].measured.contains("0.20x"));
-        let missing = check_claims(
-            "cpu-sqrt",
-            &[result(Model::Sequential, 1.0, 1.0)],
-            0,
-            4,
-            4,
-            2,
-        );
+        let missing = claims("cpu-sqrt", &[result(Model::Sequential, 1.0, 1.0)], &p, 2);
         assert!(missing.iter().all(|c| c.holds.is_none()));
+    }
+
+    #[test]
+    fn gil_threads_must_neither_gain_nor_lose_much_on_cpu_work() {
+        let p = params("cpu-sqrt", 4, 4, 0);
+        let with_gil = |speedup| [result(Model::ThreadsGil, 1.0 / speedup, speedup)];
+        assert_eq!(
+            claims("cpu-sqrt", &with_gil(1.02), &p, 2)[0].holds,
+            Some(true)
+        );
+        assert_eq!(
+            claims("cpu-sqrt", &with_gil(1.5), &p, 2)[0].holds,
+            Some(false)
+        );
+        assert_eq!(
+            claims("cpu-sqrt", &with_gil(0.6), &p, 2)[0].holds,
+            Some(false)
+        );
+        assert!(
+            claims("cpu-sqrt", &with_gil(1.0), &p, 2)[0]
+                .tutorial
+                .contains("tutorial's machine")
+        );
     }
 
     #[test]
     fn claims_allow_for_rounds_and_uneven_shares() {
         // 10 requests on 5 workers need two rounds of the delay.
         let two_rounds = [result(Model::ThreadsGil, 2.05, 4.9)];
+        let scraper = params("scraper", 10, 5, 1000);
         assert_eq!(
-            check_claims("scraper", &two_rounds, 1000, 5, 10, 2)[0].holds,
+            claims("scraper", &two_rounds, &scraper, 2)[0].holds,
             Some(true)
         );
         // The browser's limit of 8 for 10 slow requests of 50: two rounds too.
         let limited = [result(Model::Async, 2.02, 2.5)];
+        let requests = params("async-requests", 50, 8, 1000);
         assert_eq!(
-            check_claims("async-requests", &limited, 1000, 8, 50, 2)[0].holds,
+            claims("async-requests", &limited, &requests, 2)[0].holds,
             Some(true)
         );
         // 5 tasks on 4 cores can reach 2.5x at best, not 4x.
@@ -394,10 +327,8 @@ mod tests {
             result(Model::ThreadsGil, 1.0, 1.0),
             result(Model::Processes, 0.42, 2.4),
         ];
-        assert_eq!(
-            check_claims("cpu-sqrt", &uneven, 0, 4, 5, 4)[1].holds,
-            Some(true)
-        );
+        let cpu = params("cpu-sqrt", 5, 4, 0);
+        assert_eq!(claims("cpu-sqrt", &uneven, &cpu, 4)[1].holds, Some(true));
     }
 
     #[test]
@@ -411,16 +342,13 @@ mod tests {
             with_ms(Model::ThreadsGil, 505.0),
             with_ms(Model::Async, 502.0),
         ];
-        let checks = check_claims("echo-server", &results, 500, 5, 5, 2);
+        let p = params("echo-server", 5, 5, 500);
         assert_eq!(
-            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            holds(&claims("echo-server", &results, &p, 2)),
             [Some(true), Some(true), Some(true)]
         );
         let queued = [with_ms(Model::Async, 1300.0)];
-        assert_eq!(
-            check_claims("echo-server", &queued, 500, 5, 5, 2)[0].holds,
-            Some(false)
-        );
+        assert_eq!(claims("echo-server", &queued, &p, 2)[0].holds, Some(false));
     }
 
     #[test]
@@ -430,11 +358,73 @@ mod tests {
             result(Model::Async, 1.01, 4.95),
             result(Model::Processes, 1.9, 2.6),
         ];
-        let checks = check_claims("quick-io", &results, 1000, 5, 5, 2);
+        let p = params("quick-io", 5, 5, 1000);
         assert_eq!(
-            checks.iter().map(|c| c.holds).collect::<Vec<_>>(),
+            holds(&claims("quick-io", &results, &p, 2)),
             [Some(true), Some(true), Some(false)]
         );
         assert!(tutorial_seconds("cpu-sqrt").contains(&(Model::Sequential, 8.45)));
+        assert!(tutorial_seconds("no-such-experiment").is_empty());
+    }
+
+    #[test]
+    fn convoy_claims_need_a_several_fold_slowdown() {
+        let with_ms = |model, ms| ModelResult {
+            request_ms: Some(ms),
+            ..result(model, 1.0, 1.0)
+        };
+        let p = params("convoy", 50, 2, 0);
+        let shown = [
+            with_ms(Model::ThreadsGil, 5.2),
+            with_ms(Model::ThreadsFree, 0.2),
+            with_ms(Model::Processes, 0.25),
+        ];
+        assert_eq!(
+            holds(&claims("convoy", &shown, &p, 2)),
+            [Some(true), Some(true)]
+        );
+        let hidden = [
+            with_ms(Model::ThreadsGil, 2.4),
+            with_ms(Model::ThreadsFree, 1.2),
+            with_ms(Model::Processes, 2.6),
+        ];
+        assert_eq!(
+            holds(&claims("convoy", &hidden, &p, 2)),
+            [Some(false), Some(false)]
+        );
+    }
+
+    #[test]
+    fn db_and_health_claims_compare_models() {
+        let db = params("db-inserts", 4, 4, 10);
+        let overlapped = [
+            result(Model::Sequential, 1.0, 1.0),
+            result(Model::ThreadsGil, 0.3, 3.3),
+        ];
+        assert_eq!(
+            claims("db-inserts", &overlapped, &db, 2)[0].holds,
+            Some(true)
+        );
+        let queued = [
+            result(Model::Sequential, 1.0, 1.0),
+            result(Model::ThreadsGil, 0.9, 1.1),
+        ];
+        assert_eq!(claims("db-inserts", &queued, &db, 2)[0].holds, Some(false));
+        let health = params("health-check", 50, 5, 1000);
+        let fastest = |asynch| {
+            [
+                result(Model::Async, asynch, 1.0),
+                result(Model::ThreadsGil, 2.0, 1.0),
+                result(Model::Processes, 2.5, 1.0),
+            ]
+        };
+        assert_eq!(
+            claims("health-check", &fastest(1.1), &health, 2)[0].holds,
+            Some(true)
+        );
+        assert_eq!(
+            claims("health-check", &fastest(3.0), &health, 2)[0].holds,
+            Some(false)
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! Experiments, plans and tasks: what runs, independent of how.
 //!
 //! An [`Experiment`] (listed in [`crate::catalog`]) names a workload from the
-//! tutorial with its defaults; with validated [`Params`] it becomes a
-//! [`Plan`] of [`Task`]s. The executors run plans without knowing which
+//! tutorial with its defaults, its claims and its explanation hook; with
+//! validated [`Params`] it becomes a [`Plan`] of [`Task`]s. The executors run plans without knowing which
 //! experiment they came from.
 
 use crate::answer::TaskAnswer;
+use crate::claims::{ClaimCheck, ClaimCtx};
+use crate::explain::Measured;
 use crate::model::Model;
-use crate::params::{self, Limit, Params, group};
+use crate::params::{Limit, Params, group};
 use crate::trace::Lane;
 use crate::workload;
 use serde::{Deserialize, Serialize};
@@ -231,7 +233,20 @@ impl Plan {
     }
 }
 
-/// A workload from the tutorial, with the tutorial's parameters as defaults.
+/// How the `quick` preset shrinks `--n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuickN {
+    /// `n` counts work: big counts (iterations, values) shrink to a
+    /// twentieth (at least 1,000); small ones (rows) stay.
+    Work,
+    /// `n` is a time that must shrink with the waits (the gap between echo
+    /// clients), to a tenth, so what overlapped still overlaps.
+    WithTheWaits,
+}
+
+/// A workload from the tutorial, with the tutorial's parameters as
+/// defaults, its claims, the tutorial's figures and how to explain a run:
+/// all set beside each other in [`crate::catalog`].
 #[derive(Clone, Debug)]
 pub struct Experiment {
     pub id: &'static str,
@@ -248,8 +263,21 @@ pub struct Experiment {
     pub n_means: Option<&'static str>,
     /// What `--tasks` counts, where it is not plain tasks.
     pub tasks_means: Option<&'static str>,
+    /// What `--delay-ms` sets here, for labels.
+    pub(crate) delay_means: &'static str,
+    /// The allowed range of `--n` here.
+    pub(crate) n_limit: Limit,
+    /// How the quick preset shrinks `--n`.
+    pub(crate) quick_n: QuickN,
     /// Builds the tasks; I/O goes to `target` if set, else to `server_base`.
     pub(crate) planner: fn(&Params, &str) -> (Vec<Op>, Dispatch),
+    /// The tutorial's claims, checked against a run.
+    pub(crate) claims: fn(&ClaimCtx) -> Vec<ClaimCheck>,
+    /// The tutorial's wall times per model (its machine, its service);
+    /// empty where its section gave none.
+    pub tutorial_seconds: &'static [(Model, f64)],
+    /// The sentences explaining a run (see [`crate::explain`]).
+    pub(crate) explain: fn(&Measured) -> Vec<String>,
 }
 
 impl Experiment {
@@ -282,51 +310,24 @@ impl Experiment {
         params
             .set_delay_ms((params.delay_ms() / 10).max(params.delay_ms().min(50)))
             .expect("shrinking keeps it in range");
-        if self.id == "echo-server" {
-            // The gap between clients shrinks with the handler's wait, so
-            // the clients still overlap.
-            params
-                .set_n(params.n() / 10)
-                .expect("shrinking keeps it in range");
-        }
-        // Big iteration counts shrink to a twentieth; small counts (rows) stay.
-        if params.n() >= 20_000 {
-            params
-                .set_n((params.n() / 20).max(1000))
-                .expect("shrinking keeps it in range");
-        }
+        let n = match self.quick_n {
+            QuickN::WithTheWaits => params.n() / 10,
+            QuickN::Work if params.n() >= 20_000 => (params.n() / 20).max(1000),
+            QuickN::Work => params.n(),
+        };
+        params.set_n(n).expect("shrinking keeps it in range");
         params
     }
 
     /// What `--delay-ms` sets here, for labels.
     pub fn delay_means(&self) -> &'static str {
-        match self.id {
-            "db-inserts" => "processing after each row (ms)",
-            "echo-server" => "handler's pause before echoing (ms)",
-            _ => "delay per request (ms)",
-        }
+        self.delay_means
     }
 
     /// The allowed range of `--n` here: what fits in memory where `n` is a
     /// batch size, what finishes where it counts rows.
     pub fn n_limit(&self) -> Limit {
-        match self.id {
-            "data-batches" => Limit {
-                max: 100_000_000,
-                ..params::N
-            },
-            "db-inserts" => Limit {
-                max: 100_000,
-                ..params::N
-            },
-            // Milliseconds between client starts; 0 starts them all at once.
-            "echo-server" => Limit {
-                min: 0,
-                max: 10_000,
-                ..params::N
-            },
-            _ => params::N,
-        }
+        self.n_limit
     }
 
     /// True when the experiment makes HTTP requests (and so needs a server

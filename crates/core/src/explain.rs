@@ -1,25 +1,64 @@
 //! The "why" under every result: sentences computed from what was measured.
 //!
-//! It names the winner and the reason, says why threads with the GIL did or
-//! did not help, and flags where this run contradicts the tutorial.
+//! Each experiment of the catalog has an explanation hook (its `explain`
+//! function); most build on the pieces here: who won and why, what the GIL
+//! did to threads, what processes paid to start and to move data. Every
+//! sentence that names a cause first checks the measurement that supports
+//! it, with the thresholds the claims use (`claims.rs`), and says plainly
+//! when the run does not show the effect.
 
-use crate::experiment::{Bound, Experiment};
+use crate::claims::{
+    FULL_CORE, LITTLE_LOSS, NO_GAIN, ONE_CORE, OVERLAP, SEVERAL_CORES, clearly_longer,
+    no_gain_little_loss,
+};
+use crate::experiment::Experiment;
 use crate::model::Model;
 use crate::params::Params;
 use crate::report::ModelResult;
 
-fn find(results: &[ModelResult], model: Model) -> Option<&ModelResult> {
-    results.iter().find(|result| result.model == model)
+/// What an explanation reads: one run's knobs and results.
+pub struct Measured<'a> {
+    pub experiment: &'a Experiment,
+    pub params: &'a Params,
+    pub results: &'a [ModelResult],
+    /// The machine's logical cores.
+    pub cores: u32,
 }
 
-fn seconds_text(seconds: f64) -> String {
+impl Measured<'_> {
+    /// A model's result, if it ran and answered correctly.
+    pub fn ok(&self, model: Model) -> Option<&ModelResult> {
+        self.results
+            .iter()
+            .find(|result| result.model == model && result.answer_ok)
+    }
+
+    /// The fastest model with the right answer.
+    pub fn winner(&self) -> Option<&ModelResult> {
+        self.results
+            .iter()
+            .filter(|r| r.answer_ok)
+            .min_by(|a, b| a.wall_s.median.total_cmp(&b.wall_s.median))
+    }
+}
+
+pub(crate) fn seconds_text(seconds: f64) -> String {
     format!("{seconds:.2} s")
 }
 
-fn speedup_text(result: &ModelResult) -> String {
+pub(crate) fn speedup_text(result: &ModelResult) -> String {
     match result.speedup {
         Some(speedup) => format!("{speedup:.2}x"),
         None => format!("{:.3} s", result.wall_s.median),
+    }
+}
+
+/// "about 1.9 of the 2 cores", "about 1.0 core".
+fn cores_text(util: f64, cores: u32) -> String {
+    if util >= SEVERAL_CORES {
+        format!("about {util:.1} of the {cores} cores")
+    } else {
+        format!("about {util:.1} core")
     }
 }
 
@@ -30,225 +69,239 @@ pub fn explain(
     results: &[ModelResult],
     cores: u32,
 ) -> String {
+    let measured = Measured {
+        experiment,
+        params,
+        results,
+        cores,
+    };
+    if measured.winner().is_none() {
+        return "No model produced a correct answer, so there is nothing to compare.".to_string();
+    }
+    let mut sentences = (experiment.explain)(&measured);
     let wrong: Vec<&str> = results
         .iter()
         .filter(|r| !r.answer_ok)
         .map(|r| r.model.name())
         .collect();
-    let Some(winner) = results
-        .iter()
-        .filter(|r| r.answer_ok)
-        .min_by(|a, b| a.wall_s.median.total_cmp(&b.wall_s.median))
-    else {
-        return "No model produced a correct answer, so there is nothing to compare.".to_string();
-    };
-    if experiment.id == "convoy" {
-        return convoy(params, results, &wrong);
+    if !wrong.is_empty() {
+        sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
     }
-    let mut sentences = Vec::new();
-    let parallel = params.workers().min(params.tasks()).min(cores.max(1));
-    let reason = match (experiment.bound, winner.model) {
-        (_, Model::Sequential) => {
-            "nothing else beat one plain loop: the overhead of the others outweighed any overlap"
-                .to_string()
-        }
-        (Bound::Cpu, Model::ThreadsFree | Model::Processes) => format!(
-            "its workers computed on {parallel} of the {cores} cores at once, and the work is pure computation with nothing to share"
-        ),
-        (Bound::Cpu, _) => {
-            "it computed on one core at a time, like sequential code, so its edge is noise"
-                .to_string()
-        }
-        (Bound::Io, Model::Processes) if experiment.id == "echo-server" => format!(
-            "its pool of {} worker processes served that many connections at a time, each handler waiting on its own",
-            winner.workers
-        ),
-        (Bound::Io, Model::Async) if experiment.id == "echo-server" => format!(
-            "its one event loop ran a task for each of the {} clients, so every handler waited at the same time",
-            params.tasks()
-        ),
-        (Bound::Io, _) if experiment.id == "echo-server" => format!(
-            "it started a thread for each of the {} clients, so every handler waited at the same time",
-            params.tasks()
-        ),
-        (Bound::Io, _) if experiment.uses_http() => format!(
-            "its {} requests waited for the server at the same time instead of one after another",
-            params.tasks()
-        ),
-        (Bound::Io, _) => format!(
-            "its {} workers waited (for the disk, for their processing) at the same time instead of one after another",
-            params.workers().min(params.tasks())
-        ),
-    };
-    sentences.push(format!(
+    sentences.join(" ")
+}
+
+/// "winner won (speedup): reason."
+pub(crate) fn winner_sentence(winner: &ModelResult, reason: &str) -> String {
+    format!(
         "{} won ({}): {reason}.",
         winner.model.name(),
         speedup_text(winner)
-    ));
+    )
+}
 
-    if let Some(gil) = find(results, Model::ThreadsGil).filter(|r| r.answer_ok) {
-        let speedup = gil.speedup.unwrap_or(f64::NAN);
-        let free_wall = find(results, Model::ThreadsFree)
-            .filter(|r| r.answer_ok)
-            .map(|r| r.wall_s.median);
-        let text = match experiment.bound {
-            Bound::Cpu if gil.speedup.is_none() => format!(
-                "threads-gil took {:.3} s and its threads waited {:.2} s in all for the lock: only the thread holding the GIL may compute (add sequential to --models to see the speedup)",
-                gil.wall_s.median, gil.time.gil_wait_s
-            ),
-            Bound::Cpu if speedup <= 1.15 => format!(
-                "threads-gil stayed at {}: a thread must hold the one global lock to compute, so its {} threads took turns on one core ({:.2} s waiting for the lock in all), as CPython's threads do",
-                speedup_text(gil),
-                gil.workers,
-                gil.time.gil_wait_s
-            ),
-            Bound::Cpu => format!(
-                "unexpected: threads-gil reached {}, but a GIL should keep CPU-bound threads near 1x; the machine may have been busy during the sequential runs",
-                speedup_text(gil)
-            ),
-            // With one worker or one task nothing can overlap: no surprise.
-            // Many threads waking from I/O queue for the one lock.
-            Bound::Io if free_wall.is_some_and(|free| gil.wall_s.median > 1.5 * free) => format!(
-                "threads-gil took {} against {} for free threads: with {} threads, each one back from waiting had to queue for the one lock before it could go on",
-                seconds_text(gil.wall_s.median),
-                seconds_text(free_wall.unwrap_or_default()),
-                gil.workers
-            ),
-            Bound::Io
-                if speedup >= 1.5
-                    || gil.speedup.is_none()
-                    || params.workers().min(params.tasks()) == 1 =>
-            {
-                format!(
-                    "the GIL did not hold threads-gil back ({}): a thread lets go of the lock while it waits for I/O",
-                    speedup_text(gil)
-                )
-            }
-            Bound::Io => format!(
-                "unexpected: threads-gil reached only {} on I/O; threads release the GIL while they wait, so they should overlap",
-                speedup_text(gil)
-            ),
-        };
-        sentences.push(format!("{}.", capitalize(&text)));
-    }
-    if let Some(asynch) = find(results, Model::Async).filter(|r| r.answer_ok)
-        && experiment.bound == Bound::Cpu
+/// The explanation of a CPU-bound experiment: who computed in parallel,
+/// what the GIL and the event loop did, what processes paid.
+pub(crate) fn cpu_bound(m: &Measured) -> Vec<String> {
+    let Some(winner) = m.winner() else {
+        return Vec::new();
+    };
+    let mut sentences = vec![winner_sentence(winner, &cpu_winner_reason(m, winner))];
+    sentences.extend(gil_on_cpu(m));
+    sentences.extend(async_on_cpu(m));
+    sentences.extend(processes_costs(m));
+    if let Some(util) = m.ok(Model::Sequential).and_then(|r| r.cpu_util)
+        && util < FULL_CORE
     {
         sentences.push(format!(
-            "Async ran every task on its one thread ({}): CPU work blocks the event loop, so coroutines cannot overlap it.",
-            speedup_text(asynch)
+            "One plain loop kept only {:.0}% of a core busy: other programs were using the CPU during this run, so its times are noisy.",
+            util * 100.0
         ));
     }
-    if let Some(processes) = find(results, Model::Processes).filter(|r| r.answer_ok) {
-        let start_ms = processes.time.spawn_s * 1000.0 / f64::from(processes.workers.max(1));
-        let lost = experiment.bound == Bound::Cpu && processes.speedup.is_some_and(|s| s < 1.0);
-        if lost {
-            sentences.push(format!(
-                "Processes lost to one plain loop ({}): copying the data to the workers and the answers back cost {:.1} ms of serialization and {:.1} ms of start-up, more than spreading the work saved.",
-                speedup_text(processes),
-                processes.time.serialize_s * 1000.0,
-                processes.time.spawn_s * 1000.0
-            ));
-        } else if start_ms >= 0.05 {
-            sentences.push(format!(
-                "Processes paid about {start_ms:.1} ms to start each worker and {:.2} ms moving data across pipes.",
-                processes.time.serialize_s * 1000.0
-            ));
-        }
-    }
-    if experiment.id == "echo-server" {
-        sentences.push(echo_waits(params, results));
-    }
-    if experiment.id == "db-inserts" {
-        let waited: f64 = [Model::ThreadsGil, Model::ThreadsFree]
-            .iter()
-            .filter_map(|m| find(results, *m))
-            .map(|r| r.time.queue_wait_s)
-            .fold(0.0, f64::max);
-        sentences.push(format!(
-            "SQLite lets one connection write at a time: the thread models waited up to {:.1} ms in all for its lock (queue-wait in the trace), small beside the processing they overlapped.",
-            waited * 1000.0
-        ));
-    }
-    if experiment.bound == Bound::Cpu && cores < 2 {
+    if m.cores < 2 {
         sentences.push(
             "This machine reports one core, so no model can compute in parallel here.".to_string(),
         );
     }
-    if !wrong.is_empty() {
-        sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
-    }
-    sentences.join(" ")
+    sentences
 }
 
-/// How long an echo client waited for its answer under each model.
-fn echo_waits(params: &Params, results: &[ModelResult]) -> String {
-    let waits: Vec<String> = results
-        .iter()
-        .filter(|r| r.answer_ok)
-        .filter_map(|r| {
-            let ms = r.request_ms?;
-            let note = match r.model {
-                Model::Processes => {
-                    format!(" (a pool of {} serves that many at a time)", r.workers)
-                }
+fn cpu_winner_reason(m: &Measured, winner: &ModelResult) -> String {
+    if winner.model == Model::Sequential {
+        return "nothing else beat one plain loop: the others' overheads cost more than they overlapped".to_string();
+    }
+    let speedup = winner.speedup;
+    match (winner.cpu_util, speedup) {
+        (Some(util), _) if util >= SEVERAL_CORES => format!(
+            "it kept {} busy, computing several tasks at once",
+            cores_text(util, m.cores)
+        ),
+        (None, Some(s)) if s >= SEVERAL_CORES => format!(
+            "only computing on several cores at once makes CPU work {s:.2}x faster (this platform cannot measure CPU time)"
+        ),
+        (_, Some(s)) if s <= NO_GAIN => match winner.cpu_util {
+            Some(util) => format!(
+                "it kept only {} busy, like one plain loop, so its edge is noise",
+                cores_text(util, m.cores)
+            ),
+            None => "its edge over one plain loop is within noise".to_string(),
+        },
+        (Some(util), _) => format!(
+            "it kept only {} busy, so this run does not show where its lead came from",
+            cores_text(util, m.cores)
+        ),
+        (None, _) => "add sequential to --models to see how much it gained".to_string(),
+    }
+}
+
+/// What the GIL did to CPU-bound threads.
+fn gil_on_cpu(m: &Measured) -> Option<String> {
+    let gil = m.ok(Model::ThreadsGil)?;
+    let waited = gil.time.gil_wait_s;
+    let text = match gil.speedup {
+        None if gil.workers > 1 && waited > 0.0 => format!(
+            "Threads-gil took {:.3} s and its threads waited {waited:.2} s in all for the lock, since only the thread holding the GIL may compute (add sequential to --models to see the speedup)",
+            gil.wall_s.median
+        ),
+        None => format!(
+            "Threads-gil took {:.3} s (add sequential to --models to see the speedup)",
+            gil.wall_s.median
+        ),
+        Some(s) if no_gain_little_loss(s) => {
+            let one_core = match gil.cpu_util {
+                Some(util) if util <= ONE_CORE => format!(" on {}", cores_text(util, m.cores)),
                 _ => String::new(),
             };
-            Some(format!("{} {ms:.0} ms{note}", r.model.name()))
-        })
-        .collect();
-    format!(
-        "From connecting to getting its line back, a client waited on average: {}, for a handler that pauses {} ms. A server that serves one connection at a time makes each client wait for those before it.",
-        waits.join(", "),
-        params.delay_ms()
-    )
-}
-
-/// The convoy is about what each request costs, not about who wins.
-fn convoy(params: &Params, results: &[ModelResult], wrong: &[&str]) -> String {
-    let ms = |model: Model| {
-        find(results, model)
-            .filter(|r| r.answer_ok)
-            .and_then(|r| r.request_ms)
+            format!(
+                "Threads-gil stayed at {s:.2}x, about as fast as one thread, as CPython's threads are on CPU work: a thread must hold the one global lock to compute, so its {} threads took turns{one_core} ({waited:.2} s waiting for the lock in all), and each handover costs little",
+                gil.workers
+            )
+        }
+        Some(s) if s < LITTLE_LOSS => format!(
+            "Threads-gil fell to {s:.2}x, slower than one plain loop by more than handing the lock over should cost (CPython 3.11 loses about nothing); the machine may have been busy"
+        ),
+        Some(s) => format!(
+            "Unexpected: threads-gil reached {s:.2}x, but a GIL should keep CPU-bound threads near 1x; the machine may have been busy during the sequential runs"
+        ),
     };
-    let mut sentences = Vec::new();
-    match (ms(Model::ThreadsGil), ms(Model::ThreadsFree)) {
-        (Some(gil), Some(free)) => sentences.push(format!(
-            "Each of the I/O worker's requests took {gil:.2} ms beside a CPU-bound thread under the GIL, against {free:.2} ms with free threads ({:.1}x): back from every request, the thread had to win the lock back from the thread summing square roots, which lets go only when asked and after the {} ms switch interval has passed; that is the convoy effect.",
-            gil / free.max(1e-9),
-            params.gil_switch_ms()
-        )),
-        (Some(gil), None) => sentences.push(format!(
-            "Each request took {gil:.2} ms beside a CPU-bound thread under the GIL ({} ms switch interval); run threads-free too to see what it costs without the lock.",
-            params.gil_switch_ms()
-        )),
-        _ => {}
-    }
-    if let Some(process) = ms(Model::Processes) {
-        sentences.push(format!("In a process of its own a request took {process:.2} ms: each process has its own GIL, so nobody holds it up."));
-    }
-    if let Some(asynch) = ms(Model::Async) {
-        sentences.push(format!("Async took {asynch:.2} ms per request: the sum ran on the event loop and blocked it, so the replies waited until it finished."));
-    }
-    if let Some(sequential) = ms(Model::Sequential) {
-        sentences.push(format!("One after another (sequential) a request took {sequential:.2} ms, with nothing competing."));
-    }
-    if params.gil_switch_ms() >= 1.0 {
-        sentences.push(
-            "Try a shorter --gil-switch-ms (0.5, say) and watch the GIL lane's waits shrink."
-                .into(),
-        );
-    }
-    if !wrong.is_empty() {
-        sentences.push(format!("Wrong or failed: {}.", wrong.join(", ")));
-    }
-    sentences.join(" ")
+    Some(format!("{text}."))
 }
 
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// Why async gains nothing on CPU work, when it did not.
+fn async_on_cpu(m: &Measured) -> Option<String> {
+    let asynch = m.ok(Model::Async)?;
+    Some(match asynch.speedup {
+        Some(s) if s > NO_GAIN => format!(
+            "Unexpected: async reached {s:.2}x on CPU work its one thread cannot overlap; the machine may have been busy during the sequential runs."
+        ),
+        _ => format!(
+            "Async ran every task on its one thread ({}): CPU work blocks the event loop, so coroutines cannot overlap it.",
+            speedup_text(asynch)
+        ),
+    })
+}
+
+/// What processes paid to start and to move data, and whether that is why
+/// they lost.
+pub(crate) fn processes_costs(m: &Measured) -> Option<String> {
+    let processes = m.ok(Model::Processes)?;
+    let time = &processes.time;
+    let overhead_ms = (time.spawn_s + time.serialize_s) * 1000.0;
+    let run_ms = time.run_s * 1000.0;
+    if processes.speedup.is_some_and(|s| s < 1.0) && run_ms > 0.0 {
+        return Some(if overhead_ms >= run_ms {
+            format!(
+                "Processes lost to one plain loop ({}): starting the workers ({:.1} ms) and copying data to them and answers back ({:.1} ms) took longer than the {run_ms:.1} ms they spent computing.",
+                speedup_text(processes),
+                time.spawn_s * 1000.0,
+                time.serialize_s * 1000.0
+            )
+        } else {
+            format!(
+                "Processes lost to one plain loop ({}), though starting the workers and copying data took only {overhead_ms:.1} ms against {run_ms:.1} ms of computing; this run does not show where the rest went.",
+                speedup_text(processes)
+            )
+        });
+    }
+    let start_ms = time.spawn_s * 1000.0 / f64::from(processes.workers.max(1));
+    (start_ms >= 0.05).then(|| {
+        format!(
+            "Processes paid about {start_ms:.1} ms to start each worker and {:.2} ms moving data across pipes.",
+            time.serialize_s * 1000.0
+        )
+    })
+}
+
+/// The explanation of an I/O-bound experiment whose workers wait; `waited`
+/// says what waited at the same time ("its 5 requests waited for the
+/// server").
+pub(crate) fn io_bound(m: &Measured, waited: &str) -> Vec<String> {
+    let Some(winner) = m.winner() else {
+        return Vec::new();
+    };
+    let reason = io_winner_reason(winner, waited);
+    let mut sentences = vec![winner_sentence(winner, &reason)];
+    sentences.extend(gil_on_io(m));
+    sentences.extend(processes_costs(m));
+    sentences
+}
+
+fn io_winner_reason(winner: &ModelResult, waited: &str) -> String {
+    match winner.speedup {
+        _ if winner.model == Model::Sequential => {
+            "nothing else beat one plain loop: the others' overheads cost more than they overlapped"
+                .to_string()
+        }
+        Some(s) if s >= OVERLAP => {
+            format!("{waited} at the same time instead of one after another")
+        }
+        Some(_) => "only by a little, so this run shows no clear overlap of the waits".to_string(),
+        None => {
+            "add sequential to --models to see how much overlapping the waits saved".to_string()
+        }
     }
 }
+
+/// What the GIL did to threads that wait for I/O.
+pub(crate) fn gil_on_io(m: &Measured) -> Option<String> {
+    let gil = m.ok(Model::ThreadsGil)?;
+    let wall = gil.wall_s.median;
+    let lock_s = gil.time.gil_wait_s;
+    let free = m.ok(Model::ThreadsFree).map(|r| r.wall_s.median);
+    let overlapping = m.params.workers().min(m.params.tasks()) > 1;
+    let text = match (free, gil.speedup) {
+        (Some(free), _) if clearly_longer(wall, free) && lock_s >= wall - free => format!(
+            "Threads-gil took {} against {} for free threads: its {} threads waited {lock_s:.2} s in all for the lock, each one back from waiting queuing for it before it could go on",
+            seconds_text(wall),
+            seconds_text(free),
+            gil.workers
+        ),
+        (Some(free), _) if clearly_longer(wall, free) => format!(
+            "Threads-gil took {} against {} for free threads, though its threads waited only {lock_s:.2} s in all for the lock; this run does not show where the rest went",
+            seconds_text(wall),
+            seconds_text(free)
+        ),
+        (Some(free), _) => format!(
+            "The GIL did not hold threads-gil back ({} against {} for free threads): a thread lets go of the lock while it waits for I/O",
+            seconds_text(wall),
+            seconds_text(free)
+        ),
+        (None, Some(s)) if s >= OVERLAP => format!(
+            "The GIL did not stop threads-gil overlapping the waits ({s:.2}x): a thread lets go of the lock while it waits for I/O"
+        ),
+        (None, Some(s)) if !overlapping => {
+            format!("Threads-gil had one worker, so nothing could overlap ({s:.2}x)")
+        }
+        (None, Some(s)) => format!(
+            "Unexpected: threads-gil reached only {s:.2}x on I/O; threads release the GIL while they wait, so they should overlap"
+        ),
+        (None, None) => format!(
+            "Threads-gil took {}; add sequential or threads-free to --models to see what the GIL cost",
+            seconds_text(wall)
+        ),
+    };
+    Some(format!("{text}."))
+}
+
+#[cfg(test)]
+#[path = "explain_tests.rs"]
+mod tests;

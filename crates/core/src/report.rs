@@ -108,6 +108,10 @@ pub struct TimeBreakdown {
     pub spawn_s: f64,
     pub serialize_s: f64,
     pub queue_wait_s: f64,
+    /// Time spent neither computing nor waiting on anything shared (the
+    /// processing after each database row); absent from older reports.
+    #[serde(default)]
+    pub idle_s: f64,
 }
 
 /// The outcome of one model, as tables and JSON show it.
@@ -235,6 +239,7 @@ fn breakdown(trace: &Trace) -> TimeBreakdown {
         spawn_s: s(EventKind::Spawn),
         serialize_s: s(EventKind::Serialize),
         queue_wait_s: s(EventKind::QueueWait),
+        idle_s: s(EventKind::Idle),
     }
 }
 
@@ -334,14 +339,7 @@ impl Report {
             })
             .collect();
         let explanation = explain(experiment, params, &results, machine.logical_cores);
-        let claims = check_claims(
-            experiment.id,
-            &results,
-            params.delay_ms(),
-            params.workers(),
-            params.tasks(),
-            machine.logical_cores,
-        );
+        let claims = check_claims(experiment, &results, params, machine.logical_cores);
         Report {
             schema_version: SCHEMA_VERSION,
             tool: tool.to_string(),

@@ -306,3 +306,54 @@ fn thousands_of_problems_show_as_ten_and_a_count() {
         "sequential: and 15 more problems (the JSON report lists them all)"
     );
 }
+
+#[test]
+fn processing_and_lock_waits_are_measured_from_the_trace() {
+    let experiment = find("db-inserts").unwrap();
+    let params = experiment.defaults.clone();
+    let plan = experiment.plan(&params, "");
+    let rows = vec![Some(TaskAnswer::Rows { inserted: 10 }); 4];
+    let slice = |kind, start_ms: u64, end_ms: u64| crate::trace::Event {
+        lane: 0,
+        kind,
+        start_ns: start_ms * 1_000_000,
+        end_ns: end_ms * 1_000_000,
+        task_idx: Some(0),
+    };
+    let mut threads = run(120, 10, rows.clone());
+    threads.trace.events = vec![
+        slice(EventKind::QueueWait, 0, 2),
+        slice(EventKind::IoWait, 2, 3),
+        slice(EventKind::Idle, 3, 103),
+    ];
+    let runs = vec![
+        ModelRuns {
+            model: Model::Sequential,
+            workers: 1,
+            runs: vec![run(450, 10, rows)],
+        },
+        ModelRuns {
+            model: Model::ThreadsGil,
+            workers: 4,
+            runs: vec![threads],
+        },
+    ];
+    let report = Report::build(&experiment, &plan, &params, machine(2), "t", &runs);
+    assert!(report.all_ok(), "{:?}", report.results);
+    let time = &report.results[1].time;
+    assert_eq!((time.queue_wait_s, time.idle_s), (0.002, 0.1));
+    assert!(
+        report
+            .explanation
+            .contains("waited up to 2.0 ms in all for its lock (queue-wait in the trace), small beside the 100.0 ms of processing"),
+        "{}",
+        report.explanation
+    );
+    // Reports written before idle time was measured still load.
+    let mut older: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    for result in older["results"].as_array_mut().unwrap() {
+        result["time"].as_object_mut().unwrap().remove("idle_s");
+    }
+    let older = Report::from_json(&older.to_string()).unwrap();
+    assert_eq!(older.results[1].time.idle_s, 0.0);
+}

@@ -3,22 +3,10 @@
 //! have (fixed slices for the health checker's threads, serialization for
 //! processes shipping data batches).
 
-use crate::support::{MODELS, TempDir, run_concur};
+use crate::support::{MODELS, TempDir, experiments, run_concur};
 use crate::traces::{read_trace, trace_slices};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Every experiment of the catalog, in tutorial order.
-const EXPERIMENTS: [&str; 8] = [
-    "quick-io",
-    "convoy",
-    "scraper",
-    "db-inserts",
-    "cpu-sqrt",
-    "data-batches",
-    "async-requests",
-    "health-check",
-];
 
 /// Runs an experiment with `--json` and checks every model's answer.
 fn run_all_models(experiment: &str, extra: &[&str]) -> Value {
@@ -220,19 +208,25 @@ fn a_health_check_gives_up_after_five_seconds_in_blocking_and_async_code() {
 }
 
 #[test]
-fn list_shows_every_experiment() {
+fn list_shows_every_experiment_of_the_catalog_in_order() {
     let finished = run_concur(&["list"]);
     finished.assert_exit_code(0);
-    for id in EXPERIMENTS {
-        assert!(finished.stdout.contains(id), "concur list names {id}");
-    }
+    // Each experiment's first line: "  id  title [CPU-bound]".
+    let listed: Vec<&str> = finished
+        .stdout
+        .lines()
+        .filter(|line| line.ends_with("-bound]"))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(listed, experiments(), "{}", finished.stdout);
 }
 
 #[test]
 fn the_quick_tour_runs_every_experiment_and_checks_the_claims() {
-    let finished = run_concur(&["tour", "--quick", "--quiet"]);
+    // Claims may not hold on a busy machine; this test is about the table.
+    let finished = run_concur(&["tour", "--quick", "--quiet", "--exit-zero"]);
     finished.assert_exit_code(0);
-    for id in EXPERIMENTS {
+    for id in experiments() {
         assert!(
             finished.stdout.contains(&format!("({id})")),
             "the tour shows {id}"
