@@ -47,6 +47,17 @@ fn section(report: &Report, title: &str) -> String {
                 .map_or("-".to_string(), |s| format!("{s:.2}x")),
             if result.answer_ok { "" } else { "  WRONG" }
         ));
+        // A wrong row says why, as `concur run` does, so a failure in a
+        // long tour can be read without running the experiment again.
+        for problem in result.problems.iter().take(3) {
+            out.push_str(&format!("    {problem}\n"));
+        }
+        if result.problems.len() > 3 {
+            out.push_str(&format!(
+                "    and {} more problems\n",
+                result.problems.len() - 3
+            ));
+        }
     }
     for claim in &report.claims {
         let verdict = claim.verdict();
