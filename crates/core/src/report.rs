@@ -66,8 +66,12 @@ impl RunOutcome {
                 cpu_ns = Some(cpu_ns.unwrap_or(0) + cpu);
             }
         }
-        let (answers, mut failures) = gather(n_tasks, outcomes);
-        failures.extend(loose_failures);
+        // Run-wide lines (a worker that died, the echo clients' summary of
+        // causes) come first: they explain the per-task lines after them,
+        // and the table shows only the first few.
+        let (answers, task_failures) = gather(n_tasks, outcomes);
+        let mut failures = loose_failures;
+        failures.extend(task_failures);
         RunOutcome {
             start_ns,
             end_ns,
