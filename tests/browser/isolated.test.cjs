@@ -45,8 +45,25 @@ test('cpu-sqrt runs under every model in an isolated page', async (t) => {
   }
   await page.click('.tabs .tab[data-model="threads-gil"]');
   assert.ok(await page.locator('.timeline .gil-lane rect').count() >= 2, 'a lane shows who held the GIL');
+  // The holder lane tells workers apart by hues of its own, never an event
+  // kind's colour (blue there would read as waiting for I/O), and says so.
+  const rgb = (els, prop) => els.map((el) => getComputedStyle(el)[prop]);
+  const eventColours = await page.$$eval('.timeline .legend.events i', rgb, 'backgroundColor');
+  assert.equal(eventColours.length, 7, 'one swatch per event kind');
+  const held = await page.$$eval('.timeline .gil-lane rect', (rects) => rects.map((r) => ({ worker: r.dataset.worker, fill: getComputedStyle(r).fill })));
+  for (const { worker, fill } of held) {
+    assert.ok(!eventColours.includes(fill), `worker ${worker} holds the GIL in ${fill}, an event colour`);
+  }
+  assert.deepEqual([...new Set(held.map((h) => h.worker))].sort(), ['1', '2']);
+  const keys = await page.$$eval('#gil-holder-legend span[data-worker]', (spans) => spans.map((s) => ({ worker: s.dataset.worker, text: s.textContent, fill: getComputedStyle(s.querySelector('i')).backgroundColor })));
+  assert.deepEqual(keys.map((k) => [k.worker, k.text]), [['1', 'worker 1'], ['2', 'worker 2']]);
+  for (const { worker, fill } of held) {
+    assert.equal(fill, keys.find((k) => k.worker === worker).fill, `worker ${worker} wears its legend hue`);
+  }
+  assert.match(await page.textContent('#gil-holder-legend'), /^GIL held by/);
   await page.click('.tabs .tab[data-model="threads-free"]');
   assert.equal(await page.locator('.timeline .gil-lane').count(), 0, 'free threads have no GIL lane');
+  assert.equal(await page.$('#gil-holder-legend'), null, 'nor its legend entry');
   await page.click('.tabs .tab[data-model="threads-gil"]');
   await shot(page, 'isolated-cpu-sqrt');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-trace')]);

@@ -42,8 +42,10 @@ pub struct Costs {
     pub workers_started: u32,
     /// Creating and running one async task on the event loop.
     pub task_start_us: f64,
-    /// Async tasks alive at once (all waiting) in the largest trial.
+    /// Async tasks seen waiting at once: of `tasks_spawned` tasks, those
+    /// that had reached their await when the signal they wait on fired.
     pub tasks_alive: u32,
+    pub tasks_spawned: u32,
     /// Threads the pool runs, or why there are none.
     pub pool_threads: Result<u32, String>,
     /// Half a ping-pong round trip between two pool threads (None without

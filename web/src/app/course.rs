@@ -35,6 +35,21 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Percent-encoding of a knob's text, kept as typed so the page's parser
+/// judges the same text when the link is opened: digits, letters, digit
+/// separators and the signs a number may carry ("1e-2") stay readable.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'+' | b',' | b'_') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Reads `#lesson=gil&workers=2&models=sequential,threads-gil`.
 pub fn parse_hash(hash: &str) -> Link {
     let mut link = Link::default();
@@ -64,12 +79,7 @@ pub fn parse_hash(hash: &str) -> Link {
 pub fn format_hash(lesson: &str, knobs: &[(Knob, String)], models: &[Model]) -> String {
     let mut parts = vec![format!("lesson={lesson}")];
     for (knob, text) in knobs {
-        let clean: String = text
-            .chars()
-            // Digits, letters and the signs a number may carry ("1e-2").
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
-            .collect();
-        parts.push(format!("{}={clean}", knob.flag()));
+        parts.push(format!("{}={}", knob.flag(), encode(text)));
     }
     if !models.is_empty() {
         let names: Vec<&str> = models.iter().map(|m| m.name()).collect();
@@ -119,18 +129,16 @@ mod tests {
         let knobs = vec![
             (Knob::Workers, "2".to_string()),
             (Knob::N, "20,000,000".to_string()),
+            (Knob::GilSwitchMs, "1e-2".to_string()),
         ];
         let hash = format_hash("gil", &knobs, &[Model::Sequential, Model::ThreadsGil]);
         assert_eq!(
             hash,
-            "#lesson=gil&workers=2&n=20000000&models=sequential,threads-gil"
+            "#lesson=gil&workers=2&n=20,000,000&gil-switch-ms=1e-2&models=sequential,threads-gil"
         );
         let link = parse_hash(&hash);
         assert_eq!(link.lesson.as_deref(), Some("gil"));
-        assert_eq!(
-            link.knobs,
-            vec![(Knob::Workers, "2".into()), (Knob::N, "20000000".into())]
-        );
+        assert_eq!(link.knobs, knobs);
         assert_eq!(
             link.models,
             Some(vec![Model::Sequential, Model::ThreadsGil])
@@ -150,6 +158,19 @@ mod tests {
             .iter()
             .position(|l| Some(l.id) == link.lesson.as_deref());
         assert_eq!(found.map(|idx| all[idx - 1].id), Some("asyncio"));
+    }
+
+    #[test]
+    fn knob_text_crosses_a_link_as_typed() {
+        // Dropping the comma would turn a refused "2,4" into 24 workers.
+        for text in ["2,4", "1,,0", ",5", "2 000", "4&n=1", "x=1#"] {
+            let hash = format_hash("gil", &[(Knob::Workers, text.to_string())], &[]);
+            assert_eq!(
+                parse_hash(&hash).knobs,
+                vec![(Knob::Workers, text.to_string())],
+                "{hash}"
+            );
+        }
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! The page's state as a reducer: knobs as typed, runner status, results.
+//!
+//! A lesson's prediction is frozen when Run is pressed, together with the
+//! number of that run, and the verdict compares the frozen answer with the
+//! report of that run only: an answer changed afterwards clears the
+//! verdict until the next run, and opening a lesson shows none until a run
+//! started there ends.
 
 use crate::app::course::Link;
 use crate::protocol::{Costs, FromRunner, IoMode};
 use crate::runner::BROWSER_WORKERS;
 use concur_core::experiment::{self, Bound, Experiment};
-use concur_core::lessons::{Lesson, lessons};
+use concur_core::lessons::{Lesson, Prediction, lessons};
 use concur_core::model::Model;
 use concur_core::params::{self, ParamError, Params};
 use concur_core::report::{ModelRuns, Report};
@@ -81,6 +87,33 @@ impl Knob {
     }
 }
 
+/// A prediction as it stood when Run was pressed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrozenPrediction {
+    /// The lesson that asked.
+    pub lesson: &'static str,
+    pub prediction: Prediction,
+    pub choice: String,
+    /// The run it is judged against (see [`State::runs_started`]).
+    pub run: u32,
+}
+
+/// What the run says about a frozen prediction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Agrees {
+        choice: String,
+    },
+    Differs {
+        choice: String,
+        actual: String,
+    },
+    /// A model the question needs did not run or answered wrong.
+    CannotTell {
+        choice: String,
+    },
+}
+
 /// Where the runner stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunnerStatus {
@@ -117,6 +150,14 @@ pub struct State {
     pub visited: Vec<String>,
     /// The learner's answer to the open lesson's question.
     pub prediction: Option<String>,
+    /// The answer frozen by the last Run pressed in this lesson.
+    pub frozen: Option<FrozenPrediction>,
+    /// True when the answer changed after Run froze another one.
+    pub prediction_changed: bool,
+    /// Runs requested so far; the number of the latest.
+    pub runs_started: u32,
+    /// The number of the run whose report `result` holds.
+    pub result_run: Option<u32>,
     /// The comparison lesson's measurements, once made.
     pub costs: Option<Costs>,
     /// True while the runner measures them.
@@ -166,6 +207,10 @@ impl State {
             lesson: 0,
             visited: Vec::new(),
             prediction: None,
+            frozen: None,
+            prediction_changed: false,
+            runs_started: 0,
+            result_run: None,
             costs: None,
             measuring: false,
         }
@@ -232,19 +277,53 @@ impl State {
         lessons().get(self.lesson).copied()
     }
 
-    /// True when the open lesson asks for a prediction not yet given.
-    pub fn awaits_prediction(&self) -> bool {
-        self.open_lesson()
-            .is_some_and(|l| l.predict.is_some() && l.experiment == Some(self.experiment.as_str()))
-            && self.prediction.is_none()
+    /// The open lesson's question, when its Run panel is showing.
+    pub fn question(&self) -> Option<(Lesson, Prediction)> {
+        let lesson = self.open_lesson()?;
+        let prediction = lesson.predict?;
+        (lesson.experiment == Some(self.experiment.as_str())).then_some((lesson, prediction))
     }
 
-    /// The knobs as a link carries them (only those that apply).
+    /// True when the open lesson asks for a prediction not yet given.
+    pub fn awaits_prediction(&self) -> bool {
+        self.question().is_some() && self.prediction.is_none()
+    }
+
+    /// The frozen prediction judged against the report of the run it was
+    /// frozen for; None until that run's report is here.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let frozen = self.frozen.as_ref()?;
+        let lesson = self.open_lesson()?;
+        let result = self.result.as_ref()?;
+        if lesson.id != frozen.lesson
+            || self.result_run != Some(frozen.run)
+            || lesson.experiment != Some(result.0.experiment.as_str())
+        {
+            return None;
+        }
+        let choice = frozen.choice.clone();
+        Some(match frozen.prediction.outcome(&result.0) {
+            Some(actual) if actual == choice => Verdict::Agrees { choice },
+            Some(actual) => Verdict::Differs { choice, actual },
+            None => Verdict::CannotTell { choice },
+        })
+    }
+
+    /// The knobs as a link carries them (only those that apply): accepted
+    /// whole numbers without digit separators, anything else as typed, so
+    /// a refused knob stays refused when the link is opened.
     pub fn link_knobs(&self) -> Vec<(Knob, String)> {
         Knob::ALL
             .iter()
             .filter(|k| k.applies(&self.current()))
-            .map(|k| (*k, self.knob(*k).to_string()))
+            .map(|&knob| {
+                let text = match (knob, self.check(knob)) {
+                    (Knob::GilSwitchMs, Ok(_)) => self.knob(knob).trim().to_string(),
+                    (_, Ok(value)) => (value as u64).to_string(),
+                    (_, Err(_)) => self.knob(knob).to_string(),
+                };
+                (knob, text)
+            })
             .collect()
     }
 
@@ -279,6 +358,8 @@ impl State {
         };
         self.lesson = idx;
         self.prediction = None;
+        self.frozen = None;
+        self.prediction_changed = false;
         if !self.visited.iter().any(|id| id == lesson.id) {
             self.visited.push(lesson.id.to_string());
         }
@@ -340,6 +421,17 @@ impl Reducible for State {
                 }
             }
             Action::Started => {
+                next.runs_started += 1;
+                next.frozen = match (next.question(), &next.prediction) {
+                    (Some((lesson, prediction)), Some(choice)) => Some(FrozenPrediction {
+                        lesson: lesson.id,
+                        prediction,
+                        choice: choice.clone(),
+                        run: next.runs_started,
+                    }),
+                    _ => None,
+                };
+                next.prediction_changed = false;
                 next.error = None;
                 next.runner = RunnerStatus::Running {
                     done: 0,
@@ -360,6 +452,7 @@ impl Reducible for State {
                     next.runner = RunnerStatus::Ready;
                     next.timeline_model = report.results.first().map(|r| r.model);
                     next.result = Some(Rc::new((*report, runs)));
+                    next.result_run = Some(next.runs_started);
                 }
                 FromRunner::Measured(costs) => {
                     next.measuring = false;
@@ -391,7 +484,14 @@ impl Reducible for State {
                     }
                 }
             }
-            Action::Predict(choice) => next.prediction = Some(choice),
+            Action::Predict(choice) => {
+                // A different answer after Run is not judged by that run.
+                if next.frozen.as_ref().is_some_and(|f| f.choice != choice) {
+                    next.frozen = None;
+                    next.prediction_changed = true;
+                }
+                next.prediction = Some(choice);
+            }
             Action::FollowLink(link) => {
                 let found = link
                     .lesson
@@ -409,3 +509,7 @@ impl Reducible for State {
         Rc::new(next)
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

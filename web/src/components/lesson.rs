@@ -4,7 +4,7 @@
 //! the run afterwards. A step is labelled with its tutorial section, and a
 //! section with two lessons (5) gets 5a and 5b.
 
-use crate::app::state::{Action, State};
+use crate::app::state::{Action, State, Verdict};
 use crate::components::advisor::Advisor;
 use concur_core::lessons::{Lesson, lessons};
 use yew::prelude::*;
@@ -41,8 +41,8 @@ fn costs(state: &State, on_measure: &Callback<()>) -> Html {
                     <tr><td>{ "threads" }</td><td>{ threads }</td></tr>
                     <tr><td>{ "create and run an async task" }</td>
                         <td class="num" id="cost-task-start">{ format!("{:.2} us", costs.task_start_us) }</td></tr>
-                    <tr><td>{ "async tasks alive at once (all waiting)" }</td>
-                        <td class="num" id="cost-tasks-alive">{ costs.tasks_alive }</td></tr>
+                    <tr><td>{ format!("async tasks alive at once, all waiting (counted as each reached its await, of {} spawned)", concur_core::params::group(u64::from(costs.tasks_spawned))) }</td>
+                        <td class="num" id="cost-tasks-alive" data-spawned={costs.tasks_spawned.to_string()}>{ costs.tasks_alive }</td></tr>
                     <tr><td>{ "memory per worker" }</td>
                         <td>{ "not reported by browsers; concur bench claims measures it natively" }</td></tr>
                 </tbody>
@@ -72,27 +72,25 @@ fn step_label(all: &[Lesson], idx: usize) -> String {
     format!("{section}{letter}")
 }
 
-/// "You predicted ...; the run says ...", once the lesson's experiment ran.
+/// "You predicted ...; the run says ...", once the run the prediction was
+/// frozen for has ended; a word on why there is none after a change.
 fn verdict(state: &State) -> Html {
-    let (Some(lesson), Some(result)) = (state.open_lesson(), state.result.as_ref()) else {
-        return html! {};
-    };
-    let (Some(prediction), Some(chosen)) = (lesson.predict, state.prediction.as_ref()) else {
-        return html! {};
-    };
-    if lesson.experiment != Some(result.0.experiment.as_str()) {
-        return html! {};
+    if state.prediction_changed {
+        return html! {
+            <p class="verdict changed" id="verdict-cleared">{ "You changed your answer after Run, so that run does not judge it: press Run again to check it." }</p>
+        };
     }
-    match prediction.outcome(&result.0) {
-        Some(actual) if &actual == chosen => html! {
-            <p class="verdict right" id="verdict">{ format!("You predicted {chosen}, and the run agrees: {actual}.") }</p>
+    match state.verdict() {
+        Some(Verdict::Agrees { choice }) => html! {
+            <p class="verdict right" id="verdict">{ format!("You predicted {choice} before Run, and the run agrees: {choice}.") }</p>
         },
-        Some(actual) => html! {
-            <p class="verdict wrong" id="verdict">{ format!("You predicted {chosen}; the run says {actual}. The explanation below says why.") }</p>
+        Some(Verdict::Differs { choice, actual }) => html! {
+            <p class="verdict wrong" id="verdict">{ format!("You predicted {choice} before Run; the run says {actual}. The explanation below says why.") }</p>
         },
-        None => {
-            html! { <p class="verdict" id="verdict">{ "This run cannot tell: a model the question needs did not run." }</p> }
-        }
+        Some(Verdict::CannotTell { choice }) => html! {
+            <p class="verdict" id="verdict">{ format!("You predicted {choice} before Run, but this run cannot tell: a model the question needs did not run or answered wrong.") }</p>
+        },
+        None => html! {},
     }
 }
 
@@ -114,7 +112,7 @@ pub fn LessonView(props: &LessonProps) -> Html {
                     data-lesson={l.id} title={l.title} onclick={go(idx)}>{ step_label(&all, idx) }</button>
         }
     });
-    let predict = lesson.predict.filter(|_| lesson.experiment == Some(state.experiment.as_str())).map(|prediction| {
+    let predict = state.question().map(|(_, prediction)| {
         let options = prediction.options().into_iter().map(|option| {
             let dispatch = state.dispatcher();
             let value = option.clone();

@@ -3,6 +3,12 @@
 //! within the run are drawn as idle bars. Runs with thousands of lanes (an
 //! echo server with 10,000 clients) show the first workers and the first
 //! clients, and say so: the downloaded trace has every lane.
+//!
+//! With the emulated GIL a lane on top shows who held the lock when. It
+//! tells workers apart by a hue of their own, none of them an event kind's
+//! colour (green there would read as "running", blue as "waiting for
+//! I/O"), and by the worker's number written on slices wide enough to hold
+//! it; a legend line of its own names each worker's hue.
 
 use super::{colour, seconds};
 use concur_core::experiment::CLIENT_LANES;
@@ -16,8 +22,30 @@ const LABEL: f64 = 130.0;
 const LANE: f64 = 22.0;
 /// The most lanes drawn; beyond it the page would spend seconds drawing.
 const MAX_LANES: usize = 60;
-/// One colour per worker in the "GIL held by" lane.
-const HOLDER_COLOURS: [&str; 4] = ["#3a9e5f", "#2f6fb3", "#b5832b", "#8e5cb5"];
+/// One hue per worker in the "GIL held by" lane (as many as the browser's
+/// pool has threads), none of them an event kind's colour.
+const HOLDER_COLOURS: [&str; 8] = [
+    "#d6409f", "#17becf", "#8c564b", "#a9a21d", "#222222", "#f5d000", "#7a1f3d", "#00706b",
+];
+/// The narrowest holder slice (px) that gets its worker's number written on it.
+const NUMBERED_WIDTH: f64 = 14.0;
+
+/// The hue of the worker on lane `lane` in the "GIL held by" lane.
+fn holder_colour(lane: u32) -> &'static str {
+    HOLDER_COLOURS[lane as usize % HOLDER_COLOURS.len()]
+}
+
+/// The legend line naming each GIL holder's hue.
+fn holder_legend(holders: &[&Lane]) -> Html {
+    html! {
+        <div class="legend holder-legend" id="gil-holder-legend">
+            <strong>{ "GIL held by (top lane): " }</strong>
+            { for holders.iter().map(|lane| html! {
+                <span data-worker={(lane.id + 1).to_string()}><i style={format!("background:{}", holder_colour(lane.id))}></i>{ &lane.name }</span>
+            }) }
+        </div>
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -84,15 +112,34 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         by_lane.entry(event.lane).or_default().push(event.clone());
     }
     let height = LANE * (shown.len() + first_row) as f64 + 24.0;
+    let holders: Vec<&Lane> = run
+        .trace
+        .lanes
+        .iter()
+        .filter(|lane| {
+            gil && run
+                .trace
+                .events
+                .iter()
+                .any(|e| e.lane == lane.id && e.kind == EventKind::Run)
+        })
+        .collect();
     let holder = gil.then(|| {
         let held = run.trace.events.iter().filter(|e| e.kind == EventKind::Run).map(|event| {
             let (left, right) = (x(event.start_ns), x(event.end_ns));
+            let width = (right - left).max(0.75);
             let name = run.trace.lanes.iter().find(|l| l.id == event.lane).map_or("a worker", |l| l.name.as_str());
+            let number = event.lane + 1;
             html! {
-                <rect x={left.to_string()} y="3" width={(right - left).max(0.75).to_string()} height={(LANE - 6.0).to_string()}
-                      fill={HOLDER_COLOURS[event.lane as usize % HOLDER_COLOURS.len()]}>
-                    <title>{ format!("{name} holds the GIL for {}", seconds(event.duration_ns() as f64 / 1e9)) }</title>
-                </rect>
+                <>
+                    <rect class="held" data-worker={number.to_string()} x={left.to_string()} y="3" width={width.to_string()} height={(LANE - 6.0).to_string()}
+                          fill={holder_colour(event.lane)}>
+                        <title>{ format!("{name} holds the GIL for {}", seconds(event.duration_ns() as f64 / 1e9)) }</title>
+                    </rect>
+                    if width >= NUMBERED_WIDTH {
+                        <text class="holder-number" x={(left + width / 2.0).to_string()} y={(LANE * 0.7).to_string()} text-anchor="middle">{ number }</text>
+                    }
+                </>
             }
         });
         html! {
@@ -148,11 +195,12 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                     run.trace.lanes.len()
                 ) }</p>
             }
-            <div class="legend">
+            <div class="legend events">
                 { for EventKind::ALL.iter().map(|kind| html! {
-                    <span><i style={format!("background:{}", colour(*kind))}></i>{ kind.name() }</span>
+                    <span data-kind={kind.name()}><i style={format!("background:{}", colour(*kind))}></i>{ kind.name() }</span>
                 }) }
             </div>
+            if gil { { holder_legend(&holders) } }
         </figure>
     }
 }
@@ -175,6 +223,20 @@ mod tests {
         assert_eq!(spans, vec![(0, 10), (30, 40), (50, 60)]);
         assert!(gaps.iter().all(|g| g.kind == EventKind::Idle));
         assert!(idle_gaps(&[event(0, 60)], 0, 0, 60).is_empty());
+    }
+
+    #[test]
+    fn gil_holders_never_wear_an_event_colour() {
+        let legend: Vec<&str> = EventKind::ALL.iter().map(|kind| colour(*kind)).collect();
+        for lane in 0..crate::runner::BROWSER_WORKERS.max as u32 {
+            let hue = holder_colour(lane);
+            assert!(!legend.contains(&hue), "worker {} wears {hue}", lane + 1);
+        }
+        // Every worker of the browser's largest pool has a hue of its own.
+        let hues: std::collections::HashSet<&str> = (0..crate::runner::BROWSER_WORKERS.max as u32)
+            .map(holder_colour)
+            .collect();
+        assert_eq!(hues.len(), crate::runner::BROWSER_WORKERS.max as usize);
     }
 
     #[test]

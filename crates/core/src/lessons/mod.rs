@@ -52,13 +52,18 @@ impl Prediction {
     }
 
     /// The right choice according to `report`, if the report can tell.
+    /// Models with a wrong answer do not count, and a speedup counts only
+    /// when the sequential run it is measured against answered right too.
     pub fn outcome(self, report: &Report) -> Option<String> {
-        let speedup = |model: Model| {
+        let right = |model: Model| {
             report
                 .results
                 .iter()
                 .find(|r| r.model == model && r.answer_ok)
-                .and_then(|r| r.speedup)
+        };
+        let speedup = |model: Model| {
+            right(Model::Sequential)?;
+            right(model)?.speedup
         };
         let yes_no = |value: bool| if value { "yes" } else { "no" }.to_string();
         match self {
@@ -110,4 +115,145 @@ pub struct Lesson {
 /// Finds a lesson by id.
 pub fn find(id: &str) -> Option<Lesson> {
     lessons().into_iter().find(|lesson| lesson.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::find;
+    use crate::report::{Machine, ModelResult, TimeBreakdown};
+    use crate::stats::Summary;
+
+    /// A result of `model` taking `wall_s`, with its speedup against a
+    /// sequential run of `sequential_s`.
+    fn result(model: Model, wall_s: f64, sequential_s: f64, answer_ok: bool) -> ModelResult {
+        ModelResult {
+            model,
+            workers: 2,
+            gil: model.gil(),
+            gil_switch_ms: None,
+            wall_s: Summary {
+                median: wall_s,
+                min: wall_s,
+                max: wall_s,
+                mean: wall_s,
+                stddev: None,
+            },
+            speedup: Some(sequential_s / wall_s),
+            cpu_util: None,
+            answer: "ok".into(),
+            answer_ok,
+            problems: Vec::new(),
+            outlier_runs: Vec::new(),
+            request_ms: None,
+            time: TimeBreakdown::default(),
+        }
+    }
+
+    fn report(results: Vec<ModelResult>) -> Report {
+        let experiment = find("cpu-sqrt").expect("a catalog experiment");
+        Report {
+            schema_version: 1,
+            tool: "test".into(),
+            experiment: experiment.id.into(),
+            params: experiment.defaults,
+            machine: Machine {
+                logical_cores: 2,
+                os: "test-os".into(),
+                cpu_model: "test-cpu".into(),
+            },
+            results,
+            explanation: String::new(),
+            claims: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Sequential at 1.2 s beside `model` at `wall_s`.
+    fn against_sequential(model: Model, wall_s: f64) -> Report {
+        report(vec![
+            result(Model::Sequential, 1.2, 1.2, true),
+            result(model, wall_s, 1.2, true),
+        ])
+    }
+
+    #[test]
+    fn the_fastest_model_is_the_one_with_the_lowest_median() {
+        let all = report(vec![
+            result(Model::Sequential, 1.0, 1.0, true),
+            result(Model::ThreadsFree, 0.4, 1.0, true),
+            result(Model::Processes, 0.5, 1.0, true),
+        ]);
+        let outcome = Prediction::FastestModel.outcome(&all);
+        assert_eq!(outcome.as_deref(), Some("threads-free"));
+        assert!(
+            Prediction::FastestModel
+                .options()
+                .contains(&outcome.unwrap())
+        );
+    }
+
+    #[test]
+    fn a_wrong_answer_never_wins() {
+        let all = report(vec![
+            result(Model::Sequential, 1.0, 1.0, true),
+            result(Model::ThreadsFree, 0.4, 1.0, false),
+        ]);
+        assert_eq!(
+            Prediction::FastestModel.outcome(&all).as_deref(),
+            Some("sequential")
+        );
+        let none_right = report(vec![result(Model::Sequential, 1.0, 1.0, false)]);
+        assert_eq!(Prediction::FastestModel.outcome(&none_right), None);
+        assert_eq!(Prediction::FastestModel.outcome(&report(vec![])), None);
+    }
+
+    #[test]
+    fn help_means_more_than_a_fifth_faster() {
+        for (prediction, model) in [
+            (Prediction::GilThreadsHelp, Model::ThreadsGil),
+            (Prediction::ProcessesHelp, Model::Processes),
+        ] {
+            // 1.2 s against 0.9 s is 1.33x; against 1.0 s exactly 1.2x; 1.1 s is 1.09x.
+            let faster = against_sequential(model, 0.9);
+            assert_eq!(prediction.outcome(&faster).as_deref(), Some("yes"));
+            let at_threshold = against_sequential(model, 1.0);
+            assert_eq!(prediction.outcome(&at_threshold).as_deref(), Some("no"));
+            let barely = against_sequential(model, 1.1);
+            assert_eq!(prediction.outcome(&barely).as_deref(), Some("no"));
+            let slower = against_sequential(model, 2.0);
+            assert_eq!(prediction.outcome(&slower).as_deref(), Some("no"));
+            assert_eq!(prediction.options(), ["yes", "no"]);
+        }
+    }
+
+    #[test]
+    fn help_cannot_be_told_without_both_models_answering_right() {
+        for (prediction, model) in [
+            (Prediction::GilThreadsHelp, Model::ThreadsGil),
+            (Prediction::ProcessesHelp, Model::Processes),
+        ] {
+            let missing = report(vec![result(Model::Sequential, 1.2, 1.2, true)]);
+            assert_eq!(prediction.outcome(&missing), None, "{model:?} missing");
+            let wrong = report(vec![
+                result(Model::Sequential, 1.2, 1.2, true),
+                result(model, 0.5, 1.2, false),
+            ]);
+            assert_eq!(prediction.outcome(&wrong), None, "{model:?} wrong");
+            // A speedup over a sequential run that answered wrong means nothing.
+            let wrong_baseline = report(vec![
+                result(Model::Sequential, 1.2, 1.2, false),
+                result(model, 0.5, 1.2, true),
+            ]);
+            assert_eq!(
+                prediction.outcome(&wrong_baseline),
+                None,
+                "{model:?} baseline"
+            );
+            // Without a sequential run there is no speedup at all.
+            let mut alone = result(model, 0.5, 1.2, true);
+            alone.speedup = None;
+            assert_eq!(prediction.outcome(&report(vec![alone])), None);
+        }
+    }
 }
