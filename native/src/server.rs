@@ -8,6 +8,13 @@
 //! playground). Every response carries the cross-origin isolation headers
 //! (COOP same-origin, COEP require-corp) that shared memory needs.
 //!
+//! Bodies of 1 KB and more are compressed as the client asks
+//! (`Accept-Encoding`: brotli first, then gzip), so the playground's
+//! WebAssembly and JavaScript cross the network at a fraction of their
+//! size; tiny answers (the endpoints' JSON) and already-compressed formats
+//! (images) go as they are, and a delayed answer is compressed only once
+//! its delay has passed.
+//!
 //! Task tree: the server thread owns a current-thread tokio runtime; axum
 //! spawns one task per connection on it. Stopping drops the runtime, which
 //! cancels in-flight requests, so a stop never waits for a long delay.
@@ -28,6 +35,8 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use tower_http::compression::Predicate;
+use tower_http::compression::predicate::{NotForContentType, SizeAbove};
 
 fn bad_request(problem: String) -> Response {
     (
@@ -113,6 +122,10 @@ pub fn router(site: Option<&std::path::Path>) -> Router {
         Some(dir) => endpoints.fallback_service(
             tower_http::services::ServeDir::new(dir)
                 .append_index_html_on_directories(true)
+                // A `name.br` or `name.gz` beside a file, if a build left
+                // one, is sent as it is instead of compressing again.
+                .precompressed_br()
+                .precompressed_gzip()
                 .fallback(get(not_found)),
         ),
         None => endpoints.fallback(not_found),
@@ -124,9 +137,29 @@ pub fn router(site: Option<&std::path::Path>) -> Router {
         )
     };
     routed
+        .layer(compression())
         .layer(header("cross-origin-opener-policy", "same-origin"))
         .layer(header("cross-origin-embedder-policy", "require-corp"))
         .layer(header("cross-origin-resource-policy", "same-origin"))
+}
+
+/// Below this many bytes a body goes uncompressed: the saving would not
+/// pay for the work, nor for the framing.
+const COMPRESS_FROM_BYTES: u16 = 1024;
+
+/// Brotli or gzip, whichever the request prefers, for bodies worth it.
+fn compression() -> tower_http::compression::CompressionLayer<impl Predicate> {
+    let worth_it = SizeAbove::new(COMPRESS_FROM_BYTES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::const_new("font/woff2"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/gzip"));
+    tower_http::compression::CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .compress_when(worth_it)
 }
 
 /// The address `--host` names: an IP address, or `localhost` (127.0.0.1).

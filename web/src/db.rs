@@ -1,5 +1,6 @@
 //! The db-inserts database in the browser: real SQLite (rusqlite over
-//! sqlite-wasm-rs, SQLite compiled into the runner's WebAssembly), with the
+//! sqlite-wasm-rs, SQLite compiled into the `runner_db` binary's
+//! WebAssembly, which the page starts only for db-inserts), with the
 //! database in memory.
 //!
 //! One connection per worker on one database, as natively, is not possible

@@ -106,12 +106,33 @@ impl Inbox {
     }
 }
 
-/// Starts a module worker running the runner binary, named `name`.
-pub fn start_runner_worker(name: &str) -> Result<Worker, String> {
+/// The loader of the everyday runner (every experiment but db-inserts).
+pub const RUNNER: &str = "./runner_loader.js";
+
+/// The loader of the runner with SQLite, for db-inserts only.
+pub const DB_RUNNER: &str = "./runner_db_loader.js";
+
+/// Starts a module worker running `script` (a runner's loader), named `name`.
+pub fn start_worker(script: &str, name: &str) -> Result<Worker, String> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     options.set_name(name);
-    Worker::new_with_options("./runner_loader.js", &options).map_err(|err| describe(&err))
+    Worker::new_with_options(script, &options).map_err(|err| describe(&err))
+}
+
+/// The script this worker runs (its `location`), or None outside a worker.
+fn own_script() -> Option<String> {
+    let location = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    js_sys::Reflect::get(&location, &"href".into())
+        .ok()?
+        .as_string()
+}
+
+/// From a runner: starts one more instance of the same runner binary (the
+/// database runner's process workers have SQLite too), named `name`.
+pub fn start_runner_worker(name: &str) -> Result<Worker, String> {
+    let script = own_script().ok_or("no script location to start a worker from")?;
+    start_worker(&script, name)
 }
 
 /// Resolves after `ms` milliseconds, on whatever event loop runs it.

@@ -1,7 +1,8 @@
 //! concur-web: the playground, compiled to WebAssembly.
 //!
-//! Two binaries of one package, wired by `data-trunk` links in the root
-//! index.html:
+//! Three binaries of one package, wired by `data-trunk` links in the root
+//! index.html (`runner_db` is `runner` built with SQLite, started only for
+//! db-inserts):
 //! - `app`: the yew page on the main thread. It never computes; it talks to
 //!   the runner and draws what comes back.
 //! - `runner`: a module Web Worker that runs experiments. Threads are the

@@ -1,6 +1,9 @@
 //! `cargo xtask bench`: the native runner's speed targets (`concur bench`);
 //! `cargo xtask bench-web`: the playground's, measured in headless Chromium
-//! beside the native runner (tests/browser/bench.cjs).
+//! beside the native runner (tests/browser/bench.cjs): its weight (the
+//! compressed bytes a first visit to `concur serve` transfers before the
+//! first lesson is usable and before the first Run, and what only
+//! db-inserts adds), the time to a usable first lesson, and its speed.
 
 use crate::setup::tools_dir;
 use crate::{root, run, web};

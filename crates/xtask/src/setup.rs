@@ -2,8 +2,11 @@
 //!
 //! Each step first looks whether its tool is already there at the right
 //! version, so a second run takes seconds. Native checks need rustfmt and
-//! clippy; the web build needs the wasm32 target (stable and nightly),
-//! nightly's rust-src (for build-std), trunk, the wasm-bindgen CLI at the
+//! clippy; the web build needs the wasm32 target (stable and nightly), the
+//! nightly toolchain pinned by date in [`NIGHTLY`] with its rust-src (for
+//! build-std), installed by rustup when missing, so a learner's machine
+//! needs only rustup, Node.js and a package manager, and a newer nightly
+//! cannot break the threaded build unseen; trunk, the wasm-bindgen CLI at the
 //! exact version Cargo.lock pins, and wasm-opt from npm's binaryen (Debian's
 //! is too old to read today's wasm), and Debian's clang (SQLite's C source
 //! is compiled to wasm32 for the page); browser tests need Debian's chromium
@@ -18,7 +21,11 @@ const COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen package; its version names wasm-opt's (Trunk.toml pins it).
 pub const BINARYEN_VERSION: &str = "132";
-pub const NIGHTLY: &str = "nightly";
+/// The nightly the threaded web build uses (atomics, build-std), by the
+/// date of its release channel: `rustc 1.97.0-nightly (e50aa6fba
+/// 2026-05-19)`, published as the nightly of 2026-05-20. Move it on
+/// deliberately, after a full `cargo xtask test` on the new one.
+pub const NIGHTLY: &str = "nightly-2026-05-20";
 
 /// Where npm-installed tools live (wasm-opt, playwright-core).
 pub fn tools_dir() -> PathBuf {
@@ -109,7 +116,35 @@ fn ensure_target(toolchain: &str) -> Result<()> {
     }
 }
 
-/// What the web build needs.
+/// True when `rustup toolchain list` output names `toolchain` (for any host).
+fn lists_toolchain(list: &str, toolchain: &str) -> bool {
+    list.lines()
+        .any(|line| line.starts_with(&format!("{toolchain}-")))
+}
+
+/// Installs the pinned nightly with what the web build needs from it, if
+/// rustup does not have it yet (a minimal profile: no docs, no lints).
+fn ensure_nightly() -> Result<()> {
+    if lists_toolchain(&output("rustup", &["toolchain", "list"])?, NIGHTLY) {
+        eprintln!("setup: {NIGHTLY} is installed");
+        return Ok(());
+    }
+    run(
+        "rustup",
+        &[
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--component",
+            "rust-src",
+        ],
+    )
+}
+
 /// Installs Debian packages that are missing (`apt-get update` first).
 fn apt_install(packages: &[&str]) -> Result<()> {
     // SAFETY: set before any thread starts; xtask is single-threaded.
@@ -120,6 +155,7 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     run("apt-get", &args)
 }
 
+/// What the web build needs.
 pub fn setup_web() -> Result<()> {
     setup()?;
     if std::path::Path::new("/usr/bin/clang").exists() {
@@ -128,6 +164,7 @@ pub fn setup_web() -> Result<()> {
         apt_install(&["clang"])?;
     }
     ensure_target("stable")?;
+    ensure_nightly()?;
     ensure_target(NIGHTLY)?;
     let nightly = output(
         "rustup",
@@ -219,5 +256,28 @@ pub fn setup_browser() -> Result<()> {
         Ok(())
     } else {
         npm_install("playwright-core@1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nightly_is_pinned_by_date_and_found_only_at_that_date() {
+        let date = NIGHTLY.strip_prefix("nightly-").expect("a nightly channel");
+        let parts: Vec<&str> = date.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [4, 2, 2],
+            "{NIGHTLY} is not nightly-YYYY-MM-DD"
+        );
+        assert!(parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())));
+        let list = format!(
+            "stable-x86_64-unknown-linux-gnu (active, default)\nnightly-x86_64-unknown-linux-gnu\n{NIGHTLY}-x86_64-unknown-linux-gnu\n"
+        );
+        assert!(lists_toolchain(&list, NIGHTLY));
+        let undated = "stable-x86_64-unknown-linux-gnu (default)\nnightly-x86_64-unknown-linux-gnu\nnightly-2020-01-01-x86_64-unknown-linux-gnu\n";
+        assert!(!lists_toolchain(undated, NIGHTLY));
     }
 }

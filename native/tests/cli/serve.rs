@@ -1,10 +1,11 @@
 //! `concur serve --port 0` as a separate process: its endpoints seen from
 //! outside, `concur run quick-io --target` pointed at it, Ctrl-C (SIGINT)
-//! stopping it and closing its port, and the warning it prints before
-//! serving on an address other than loopback.
+//! stopping it and closing its port, the warning it prints before
+//! serving on an address other than loopback, and the compression of what
+//! `--dir` serves (brotli or gzip, as the request asks).
 
 use crate::procs::{live_children_of, proc_stat, send_signal};
-use crate::support::{CONCUR_BINARY, ServeProcess, run_concur};
+use crate::support::{CONCUR_BINARY, ServeProcess, TempDir, run_concur};
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -240,4 +241,193 @@ fn serve_on_localhost_stays_on_loopback_without_a_warning() {
         "a loopback server warned: {:?}",
         served.stderr
     );
+}
+
+/// `concur serve --port 0 --dir DIR`, killed and reaped on drop.
+struct ServedDir {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ServedDir {
+    fn start(dir: &std::path::Path) -> ServedDir {
+        let mut child = Command::new(CONCUR_BINARY)
+            .args(["serve", "--port", "0", "--dir"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start concur serve --dir: {err}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, first_line) = channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = sender.send(lines.next().and_then(Result::ok));
+            for _ in lines {}
+        });
+        let mut served = ServedDir {
+            child,
+            base: String::new(),
+        };
+        let line = match first_line.recv_timeout(Duration::from_secs(30)) {
+            Ok(Some(line)) => line,
+            other => panic!("concur serve --dir printed no first line: {other:?}"),
+        };
+        served.base = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no http:// URL in {line:?}"))
+            .to_string();
+        served
+    }
+}
+
+impl Drop for ServedDir {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a GET with `Accept-Encoding: accept` (none if empty) received:
+/// the response's content encoding, the raw body bytes, and its headers.
+struct Fetched {
+    encoding: Option<String>,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+}
+
+fn fetch_encoded(url: &str, accept: &str) -> Fetched {
+    let mut request = ureq::get(url);
+    if !accept.is_empty() {
+        request = request.set("accept-encoding", accept);
+    }
+    let response = request
+        .call()
+        .unwrap_or_else(|err| panic!("GET {url}: {err}"));
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| Some((name.clone(), response.header(&name)?.to_string())))
+        .collect();
+    let encoding = response.header("content-encoding").map(str::to_string);
+    let mut body = Vec::new();
+    response
+        .into_reader()
+        .read_to_end(&mut body)
+        .expect("a body");
+    Fetched {
+        encoding,
+        body,
+        headers,
+    }
+}
+
+/// Bytes that compress well, as code does, but are not one repeated byte.
+fn compressible_bytes(len: usize) -> Vec<u8> {
+    let words = [
+        "(func $run",
+        " (local.get 0)",
+        " i32.add",
+        " call $sqrt",
+        ")\n",
+    ];
+    let mut bytes = Vec::with_capacity(len);
+    let mut state = 7u32;
+    while bytes.len() < len {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        bytes.extend_from_slice(words[(state >> 16) as usize % words.len()].as_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+fn assert_isolated(fetched: &Fetched, what: &str) {
+    for (name, value) in [
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-embedder-policy", "require-corp"),
+        ("cross-origin-resource-policy", "same-origin"),
+    ] {
+        assert!(
+            fetched
+                .headers
+                .iter()
+                .any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value),
+            "{what}: no {name}: {value} among {:?}",
+            fetched.headers
+        );
+    }
+}
+
+#[test]
+fn serve_dir_compresses_with_brotli_or_gzip_as_asked_and_keeps_isolation_headers() {
+    let dir = TempDir::new("compressed-site");
+    let wasm = compressible_bytes(200_000);
+    let script = compressible_bytes(50_000);
+    std::fs::write(dir.join("runner_bg.wasm"), &wasm).expect("write the wasm");
+    std::fs::write(dir.join("runner.js"), &script).expect("write the script");
+    std::fs::write(dir.join("index.html"), "<p>hi</p>").expect("write the page");
+    // A build may leave a brotli file beside the original: it is sent as it is.
+    let precompressed = compressible_bytes(40_000);
+    let mut packed = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut packed, 4096, 11, 22);
+        std::io::Write::write_all(&mut writer, &precompressed).expect("compress");
+    }
+    std::fs::write(dir.join("app.js"), compressible_bytes(30_000)).expect("write app.js");
+    std::fs::write(dir.join("app.js.br"), &packed).expect("write app.js.br");
+    let served = ServedDir::start(&dir.join(""));
+    for (file, original) in [("runner_bg.wasm", &wasm), ("runner.js", &script)] {
+        let url = format!("{}/{file}", served.base);
+
+        let br = fetch_encoded(&url, "br");
+        assert_eq!(br.encoding.as_deref(), Some("br"), "{file}");
+        assert!(
+            br.body.len() < original.len() / 4,
+            "{file}: {} bytes",
+            br.body.len()
+        );
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(br.body.as_slice(), 4096)
+            .read_to_end(&mut decoded)
+            .expect("a brotli stream");
+        assert!(
+            decoded == *original,
+            "{file}: brotli decodes to other bytes"
+        );
+        assert_isolated(&br, &format!("{file} with br"));
+
+        let gzip = fetch_encoded(&url, "gzip");
+        assert_eq!(gzip.encoding.as_deref(), Some("gzip"), "{file}");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(gzip.body.as_slice())
+            .read_to_end(&mut decoded)
+            .expect("a gzip stream");
+        assert!(decoded == *original, "{file}: gzip decodes to other bytes");
+        assert_isolated(&gzip, &format!("{file} with gzip"));
+
+        let plain = fetch_encoded(&url, "");
+        assert_eq!(plain.encoding, None, "{file} without Accept-Encoding");
+        assert!(plain.body == *original, "{file}: the plain body differs");
+        assert_isolated(&plain, &format!("{file} plain"));
+    }
+    // Both offered: brotli wins; the endpoints' tiny answers go as they are,
+    // the delayed one after its delay.
+    assert_eq!(
+        fetch_encoded(&format!("{}/runner.js", served.base), "gzip, deflate, br")
+            .encoding
+            .as_deref(),
+        Some("br")
+    );
+    let prebuilt = fetch_encoded(&format!("{}/app.js", served.base), "br");
+    assert_eq!(prebuilt.encoding.as_deref(), Some("br"));
+    assert!(prebuilt.body == packed, "app.js.br is sent as it is");
+    assert_isolated(&prebuilt, "app.js from app.js.br");
+    let started = Instant::now();
+    let delayed = fetch_encoded(&format!("{}/delay/50", served.base), "br, gzip");
+    assert!(started.elapsed() >= Duration::from_millis(50));
+    assert_eq!(delayed.encoding, None);
+    assert_eq!(delayed.body, br#"{"delay_ms":50}"#);
+    assert_isolated(&delayed, "/delay/50");
 }

@@ -1,4 +1,5 @@
-//! The runner worker's entry (see `concur_web::runner`).
+//! The runner worker's entry (see `concur_web::runner`), built without
+//! SQLite: it runs every experiment but db-inserts.
 
 fn main() {
     concur_web::runner::runner_main();

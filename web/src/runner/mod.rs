@@ -1,9 +1,14 @@
 //! The runner worker: receives run requests from the page, runs every model
 //! `warmup + runs` times, reports progress, and answers with the report.
 //!
-//! Task tree: the page starts one runner. The runner starts the rayon pool
-//! (its helper Web Workers share the runner's memory) once, and for each
-//! processes run starts and ends its own process workers. Sequential and
+//! Two binaries run this: `runner` (every experiment but db-inserts) and
+//! `runner_db` (the same with SQLite), which the page starts only when a
+//! run needs the database (`hooks::use_runner`).
+//!
+//! Task tree: the page starts one runner (and the database runner when
+//! first needed). Each runner starts its rayon pool (its helper Web Workers
+//! share the runner's memory) once, and for each processes run starts and
+//! ends its own process workers. Sequential and
 //! threads runs block the runner's thread (a worker may block); processes
 //! and async runs are awaited on the runner's event loop.
 

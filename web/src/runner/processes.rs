@@ -2,8 +2,9 @@
 //! WebAssembly instance and memory, fed over `postMessage`.
 //!
 //! Task tree: `run_processes` starts `workers` process workers (more
-//! instances of the runner binary, named `process-N`), then runs one feeder
-//! future per worker on the runner's event loop. A feeder pops the next
+//! instances of the runner binary that runs this, named `process-N`: the
+//! database runner's have SQLite, the everyday runner's do not), then runs
+//! one feeder future per worker on the runner's event loop. A feeder pops the next
 //! task, encodes it with core's wire format (the same frames the native
 //! runner sends through pipes), posts the bytes, awaits the answer and
 //! decodes it; when the queue is empty it says Shutdown, awaits Bye and

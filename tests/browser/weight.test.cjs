@@ -1,0 +1,50 @@
+// What a visit downloads: SQLite reaches the browser only when a learner
+// runs db-inserts. The page and the everyday runner come first (compressed
+// by `concur serve`); the database runner, the same runner built with
+// SQLite, is fetched for the first db-inserts run, and its process workers
+// are instances of it.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { dist, concurServe, browser, open, setUp, run } = require('./support.cjs');
+
+const MODELS = ['sequential', 'threads-gil', 'threads-free', 'processes', 'async'];
+
+/** The size of the one file in dist/ whose name matches `pattern`. */
+function distSize(pattern) {
+  const found = fs.readdirSync(dist).filter((f) => pattern.test(f));
+  assert.equal(found.length, 1, `${pattern} matches ${found}`);
+  return fs.statSync(path.join(dist, found[0])).size;
+}
+
+test('SQLite is downloaded only for db-inserts, whose every model runs it', async (t) => {
+  const server = await concurServe();
+  const { page, errors, close } = await browser();
+  t.after(async () => { try { await close(); } finally { await server.stop(); } });
+  const fetched = [];
+  page.on('response', async (response) => {
+    fetched.push({ path: new URL(response.url()).pathname, encoding: await response.headerValue('content-encoding') });
+  });
+  await open(page, server.url);
+  await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 2, n: 1000000, runs: 1, warmup: 0 });
+  for (const row of await run(page)) assert.match(row.cells[6], /^ok /, row.model);
+  const everyday = fetched.find((f) => /^\/runner-[0-9a-f]+_bg\.wasm$/.test(f.path));
+  assert.ok(everyday, `the everyday runner was fetched: ${fetched.map((f) => f.path)}`);
+  assert.equal(everyday.encoding, 'br', 'the runner crossed the network compressed');
+  assert.deepEqual(fetched.filter((f) => f.path.includes('runner_db')), [], 'no database runner before db-inserts');
+  assert.ok(distSize(/^runner-[0-9a-f]+_bg\.wasm$/) * 2 < distSize(/^runner_db-[0-9a-f]+_bg\.wasm$/),
+    'the everyday runner carries no SQLite');
+
+  await setUp(page, 'db-inserts', { workers: 2, tasks: 3, n: 4, 'delay-ms': 1, runs: 1, warmup: 0 });
+  const rows = await run(page);
+  assert.deepEqual(rows.map((r) => r.model), MODELS);
+  for (const row of rows) assert.equal(row.cells[6], 'ok 12 rows committed', row.model);
+  const dbWasm = fetched.filter((f) => /^\/runner_db-[0-9a-f]+_bg\.wasm$/.test(f.path));
+  // The database runner, then its two process workers, each load it.
+  assert.ok(dbWasm.length >= 3, `the database runner and its process workers: ${dbWasm.length} fetches`);
+  // Back to another experiment: the everyday runner still answers.
+  await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 2, n: 1000000, runs: 1, warmup: 0 });
+  for (const row of await run(page)) assert.match(row.cells[6], /^ok /, row.model);
+  assert.deepEqual(errors, []);
+});
