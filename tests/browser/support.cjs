@@ -47,20 +47,37 @@ function freePort() {
   });
 }
 
-/** A plain static host: no isolation headers, no endpoints. */
-async function staticServe() {
+/**
+ * A plain static host: no isolation headers, no endpoints (python3's
+ * http.server). With `subPath`, `dir` is served at `/<subPath>/` (a link in
+ * a folder of its own), as on a GitHub Pages project site; `root` is that
+ * folder, so a test can put another build in place. Resolves to
+ * { url (no trailing slash), root, stop }.
+ */
+async function staticServe({ dir = dist, subPath = '' } = {}) {
   const port = await freePort();
-  const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
+  let served = dir;
+  let root = null;
+  if (subPath) {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'concur-host-'));
+    fs.symlinkSync(path.resolve(dir), path.join(root, subPath), 'dir');
+    served = root;
+  }
+  const child = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', served], { stdio: 'ignore' });
   started.add(child);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}${subPath ? `/${subPath}` : ''}`;
+  const stop = async () => {
+    await stopChild(child);
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  };
   for (let attempt = 0; attempt < 100; attempt += 1) {
     try {
       const response = await fetch(`${url}/index.html`);
-      if (response.ok) return { url, stop: () => stopChild(child) };
+      if (response.ok) return { url, root, stop };
     } catch (_) { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  stopChild(child);
+  await stop();
   throw new Error('the static server did not come up');
 }
 
@@ -73,11 +90,15 @@ function stopChild(child) {
   });
 }
 
-/** A fresh headless Chromium with its own profile; resolves to { page, close }. */
-async function browser() {
+/**
+ * A fresh headless Chromium with its own profile; resolves to
+ * { page, context, errors, close }. `serviceWorkers: 'block'` forbids them,
+ * as some private windows do.
+ */
+async function browser({ serviceWorkers = 'allow' } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'concur-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true,
+    executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true, serviceWorkers,
   });
   const page = context.pages()[0] || await context.newPage();
   const errors = [];
@@ -86,7 +107,36 @@ async function browser() {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
   };
-  return { page, errors, close };
+  return { page, context, errors, close };
+}
+
+/**
+ * Opens the page on a host that sends no isolation headers: the first
+ * visit registers the service worker and reloads once. Waits until the
+ * page is isolated, the runner ready and the endpoints found.
+ */
+async function openHosted(page, url, suffix = '/') {
+  await page.goto(`${url}${suffix}`);
+  await settle(page);
+}
+
+/** Waits until a page under its service worker is isolated and ready. */
+async function settle(page) {
+  await waitFor(page, () => crossOriginIsolated && navigator.serviceWorker.controller !== null, 'the page became cross-origin isolated under its service worker');
+  await ready(page);
+  await page.waitForSelector('#endpoints');
+}
+
+/** Polls `predicate` in the page until it holds, across reloads. */
+async function waitFor(page, predicate, what, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await page.evaluate(predicate)) return;
+    } catch (_) { /* the page was reloading */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting until ${what}`);
 }
 
 /** Opens the page and waits until the runner is ready and the I/O mode known. */
@@ -131,4 +181,6 @@ function shot(page, name) {
   return page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-module.exports = { bin, dist, concurServe, staticServe, browser, open, ready, setUp, run, shot, medianSeconds };
+module.exports = {
+  bin, dist, concurServe, staticServe, browser, open, openHosted, settle, waitFor, ready, setUp, run, shot, medianSeconds,
+};

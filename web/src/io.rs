@@ -1,6 +1,10 @@
 //! I/O in the browser: blocking for thread and process workers, awaited
 //! for async, and simulated with timers where no server answers.
 //!
+//! The endpoints are real HTTP either way they are served: by the page's
+//! service worker (web/sw.js, on a static host) or by `concur serve`; the
+//! service worker marks its answers with `x-concur-served-by: browser`.
+//!
 //! Blocking GETs use a synchronous XMLHttpRequest, which workers allow and
 //! which holds the thread exactly as Python's `requests.get` does. Simulated
 //! waits block with `std::thread::sleep` (an atomic wait on the shared
@@ -128,6 +132,42 @@ impl BlockingIo for XhrIo {
     }
 }
 
+/// Who answers the endpoints beside the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServedBy {
+    /// The page's own service worker.
+    Browser,
+    /// `concur serve` (or another server with the same endpoints).
+    ConcurServe,
+}
+
+/// Asks `{base}/status/204` who answers; None when nobody does.
+pub async fn probe_endpoints(base: &str) -> Option<ServedBy> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let response = fetch_response(&format!("{base}/status/204"), controller.signal())
+        .await
+        .ok()?;
+    if response.status() != 204 {
+        return None;
+    }
+    // `Headers.get` through Reflect: web-sys's Headers type is not enabled.
+    let served_by = js_sys::Reflect::get(&response, &"headers".into())
+        .ok()
+        .and_then(|headers| {
+            let get: js_sys::Function = js_sys::Reflect::get(&headers, &"get".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            get.call1(&headers, &"x-concur-served-by".into()).ok()
+        })
+        .and_then(|value| value.as_string());
+    Some(if served_by.as_deref() == Some("browser") {
+        ServedBy::Browser
+    } else {
+        ServedBy::ConcurServe
+    })
+}
+
 /// An awaited GET on the current event loop.
 pub async fn fetch_status(url: &str, simulated: bool) -> Result<u16, String> {
     match fetch_within(url, simulated, None).await? {
@@ -171,6 +211,14 @@ pub async fn fetch_within(
 
 /// One fetch, its body read to the end; `signal` can abort it.
 async fn fetch_once(url: &str, signal: web_sys::AbortSignal) -> Result<u16, String> {
+    fetch_response(url, signal).await.map(|r| r.status())
+}
+
+/// One fetch of a distinct URL, its body read to the end.
+async fn fetch_response(
+    url: &str,
+    signal: web_sys::AbortSignal,
+) -> Result<web_sys::Response, String> {
     let global = js_sys::global();
     let fetch: js_sys::Function = js_sys::Reflect::get(&global, &"fetch".into())
         .map_err(|err| describe(&err))?
@@ -192,7 +240,7 @@ async fn fetch_once(url: &str, signal: web_sys::AbortSignal) -> Result<u16, Stri
     wasm_bindgen_futures::JsFuture::from(body)
         .await
         .map_err(|err| describe(&err))?;
-    Ok(response.status())
+    Ok(response)
 }
 
 #[cfg(test)]

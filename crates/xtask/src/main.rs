@@ -1,13 +1,17 @@
 //! `cargo xtask`: developer tasks, one file per subcommand.
 //!
-//! - `setup`: install what building and testing need (idempotent, quick when done);
+//! - `setup`: install what building and testing need (idempotent, quick when
+//!   done); `setup --no-browser`: only what building the page needs;
 //! - `play`: build the playground and serve it (the README's main command);
 //! - `web`: build the playground into dist/;
+//! - `dist`: the same build, which is deployable as it is: one static folder
+//!   that works on any static host under any sub-path (`dist.rs`);
 //! - `test`: setup, then format check, clippy and every test (what `.ci/run` calls);
 //! - `bench`, `bench-web`: the speed targets of the native runner and of the
 //!   playground, printed as ratios from one run.
 
 mod bench;
+mod dist;
 mod play;
 mod setup;
 mod test;
@@ -62,15 +66,24 @@ fn output(program: &str, args: &[&str]) -> Result<String> {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("setup") if args.get(1).is_some_and(|arg| arg == "--no-browser") => {
+            setup::setup_web_build()
+        }
         Some("setup") => setup::setup_web(),
         Some("play") => play::play(&args[1..]),
         Some("web") => web::build().map(|dist| eprintln!("built the page into {}", dist.display())),
+        Some("dist") => web::build().map(|dist| {
+            eprintln!(
+                "{} is ready to publish on any static host (GitHub Pages: .github/workflows/pages.yml)",
+                dist.display()
+            )
+        }),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
         Some("bench-web") => bench::bench_web(),
         Some(other) => {
-            bail!("unknown task \"{other}\": use setup, play, web, test, bench or bench-web")
+            bail!("unknown task \"{other}\": use setup, play, web, dist, test, bench or bench-web")
         }
-        None => bail!("usage: cargo xtask setup | play | web | test | bench | bench-web"),
+        None => bail!("usage: cargo xtask setup | play | web | dist | test | bench | bench-web"),
     }
 }

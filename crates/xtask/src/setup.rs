@@ -149,14 +149,31 @@ fn ensure_nightly() -> Result<()> {
 fn apt_install(packages: &[&str]) -> Result<()> {
     // SAFETY: set before any thread starts; xtask is single-threaded.
     unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
-    run("apt-get", &["update"])?;
-    let mut args = vec!["install", "-y"];
+    // As root (this machine, CI) apt-get runs as it is; elsewhere (a
+    // GitHub runner, a learner's laptop) through sudo.
+    let root = output("id", &["-u"]).is_ok_and(|uid| uid.trim() == "0");
+    let (program, mut args) = if root {
+        ("apt-get", Vec::new())
+    } else {
+        ("sudo", vec!["-E", "apt-get"])
+    };
+    let mut update = args.clone();
+    update.push("update");
+    run(program, &update)?;
+    args.extend_from_slice(&["install", "-y"]);
     args.extend_from_slice(packages);
-    run("apt-get", &args)
+    run(program, &args)
 }
 
-/// What the web build needs.
+/// Everything: the web build and the browser tests (`cargo xtask setup`).
 pub fn setup_web() -> Result<()> {
+    setup_web_build()?;
+    setup_browser()
+}
+
+/// What building the page needs, without the browser the tests drive
+/// (`cargo xtask setup --no-browser`, which the Pages workflow runs).
+pub fn setup_web_build() -> Result<()> {
     setup()?;
     if std::path::Path::new("/usr/bin/clang").exists() {
         eprintln!("setup: clang is installed");
@@ -217,7 +234,7 @@ pub fn setup_web() -> Result<()> {
     } else {
         npm_install(&format!("binaryen@{BINARYEN_VERSION}"))?;
     }
-    setup_browser()
+    Ok(())
 }
 
 fn npm_install(package: &str) -> Result<()> {

@@ -3,11 +3,11 @@
 //! for real and driven in headless Chromium.
 
 use crate::setup::tools_dir;
-use crate::{root, run, setup::setup, web};
+use crate::{root, run, setup::setup_web, web};
 use anyhow::{Context, Result, bail};
 
 pub fn test() -> Result<()> {
-    setup()?;
+    setup_web()?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",

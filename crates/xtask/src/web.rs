@@ -1,4 +1,7 @@
-//! `cargo xtask web`: builds the playground into dist/ with trunk.
+//! `cargo xtask web` (and `cargo xtask dist`): builds the playground into
+//! dist/ with trunk, then makes it deployable (`dist.rs`): one build, always
+//! safe under a sub-path, serves `cargo xtask play`, the tests and a static
+//! host alike.
 //!
 //! Only this build is threaded: it runs on nightly with atomics, shared
 //! memory and build-std, set here through the environment, in a target
@@ -6,7 +9,7 @@
 //! never rebuilt by it.
 
 use crate::root;
-use crate::setup::{NIGHTLY, setup_web, tool_path};
+use crate::setup::{NIGHTLY, setup_web_build, tool_path};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::process::Command;
@@ -49,9 +52,10 @@ fn run(mut command: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the page (release) and returns the dist directory.
+/// Builds the page (release), finishes it for any static host, and returns
+/// the dist directory.
 pub fn build() -> Result<PathBuf> {
-    setup_web()?;
+    setup_web_build()?;
     // A plain cargo build first: it may download build-std's own crates,
     // which trunk's offline build below must not try to do. (The runner
     // has every dependency; the page's binary is built without SQLite.)
@@ -70,5 +74,7 @@ pub fn build() -> Result<PathBuf> {
     let mut trunk = web_command("trunk");
     trunk.args(["build", "index.html", "--release=true", "--offline=true"]);
     run(trunk, "trunk build index.html --release --offline")?;
-    Ok(root().join("dist"))
+    let dist = root().join("dist");
+    let hash = crate::dist::finish(&dist)?;
+    crate::dist::describe(&dist, &hash)
 }

@@ -8,7 +8,11 @@ use crate::components::{
     bars::Bars, compare::Compare, controls::Controls, lesson::LessonView, results::Results,
     ticker::Ticker, timeline::Timeline,
 };
-use crate::hooks::{use_io::use_io, use_runner::use_runner};
+use crate::hooks::{
+    use_io::{Endpoints, use_io},
+    use_runner::use_runner,
+};
+use crate::io::ServedBy;
 use crate::js::{cross_origin_isolated, logical_cores};
 use crate::protocol::{IoMode, RunRequest, ToRunner};
 use crate::runner::threads::RUNNER_PID;
@@ -49,11 +53,29 @@ fn download_trace(runs: &[ModelRuns]) -> Result<(), String> {
     Ok(())
 }
 
-fn notices(state: &State) -> Html {
-    let io = match &state.io {
-        Some(IoMode::Simulated) => html! {
-            <p class="notice" id="simulated-io">{ "No concur server answers beside this page, so request waits are simulated with timers. Serve the page with " }<code>{ "cargo xtask play" }</code>{ " for real HTTP." }</p>
+fn notices(state: &State, endpoints: Option<&Endpoints>) -> Html {
+    let io = match (&state.io, endpoints) {
+        (Some(IoMode::Simulated), _) => html! {
+            <p class="notice" id="simulated-io">{ "No service worker controls this page (they are blocked here, or unsupported, as in some private windows) and no concur server answers beside it, so request waits are simulated with timers. Open the page in an ordinary window, or serve it with " }<code>{ "cargo xtask play" }</code>{ ", for real HTTP." }</p>
         },
+        (
+            Some(IoMode::Server { .. }),
+            Some(Endpoints {
+                base,
+                served_by: Some(served_by),
+            }),
+        ) => {
+            let (who, how) = match served_by {
+                ServedBy::Browser => (
+                    "browser",
+                    "served by your browser: this page's service worker answers them, so every request is real HTTP that really waits, with no server",
+                ),
+                ServedBy::ConcurServe => ("concur-serve", "served by concur serve"),
+            };
+            html! {
+                <p class="notice endpoints" id="endpoints" data-served-by={who}>{ "Endpoints (/delay, /status, /get, /echo) at " }<code>{ base.clone() }</code>{ ": " }{ how }{ "." }</p>
+            }
+        }
         _ => html! {},
     };
     let threads = match &state.threads {
@@ -146,7 +168,7 @@ pub fn App() -> Html {
     });
     use_course(&state);
     let send = use_runner(state.dispatcher());
-    use_io(state.dispatcher());
+    let endpoints = use_io(state.dispatcher());
     let on_run = {
         let (state, send) = (state.clone(), send.clone());
         Callback::from(move |_| {
@@ -217,7 +239,7 @@ pub fn App() -> Html {
                 </p>
                 <p class="indicative">{ "Browser timers are coarse (5 to 100 µs), so these numbers are indicative; the native runner (concur run) is the authority." }</p>
             </header>
-            { notices(&state) }
+            { notices(&state, endpoints.as_ref()) }
             <LessonView state={state.clone()} {on_measure} />
             <Controls state={state.clone()} {on_run} />
             // Stable wrappers: yew matches unkeyed children from the end, so a

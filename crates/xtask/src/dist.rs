@@ -1,0 +1,263 @@
+//! Makes trunk's output deployable on any static host, under any sub-path:
+//! what `cargo xtask web` (and so `play` and `dist`) does after trunk.
+//!
+//! Trunk already writes relative URLs (`public_url = "./"` in Trunk.toml)
+//! and content-hashes the page's own files, but names worker outputs after
+//! their binary (`runner.js`, `runner_bg.wasm`), because a worker's URL is
+//! written in code. Here each worker's wasm and glue get content-hashed
+//! names and its loader shim (`runner_loader.js`, the fixed name the code
+//! starts) is rewritten to import them. Then the service worker (`sw.js`)
+//! gets the build's content hash and file list, which name and fill its
+//! offline cache, and `.nojekyll` tells GitHub Pages to publish the folder
+//! as it is. Last, every URL in index.html and the loaders is checked to be
+//! relative. Unhashed on purpose: index.html, sw.js and the loader shims
+//! (fixed entry points), and wasm-bindgen's `snippets/`, whose folder name
+//! carries the crate's own hash.
+
+use anyhow::{Context, Result, bail};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The line of web/sw.js that receives the build.
+const BUILD_LINE: &str = "const BUILD = null;";
+
+/// FNV-1a, 64 bits: a stable content hash for file names and the cache.
+fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn content_hash(bytes: &[u8]) -> String {
+    format!("{:016x}", fnv1a(bytes, FNV_OFFSET))
+}
+
+/// Every file below `dir`, as sorted relative paths with `/` separators.
+fn files_below(dir: &Path) -> Result<Vec<String>> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+        for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = format!("{prefix}{name}");
+            if entry.file_type()?.is_dir() {
+                walk(&entry.path(), &format!("{relative}/"), out)?;
+            } else {
+                out.push(relative);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// Renames `dir/old` to a name with its content hash before `suffix`
+/// (`runner` + `_bg.wasm` -> `runner-<hash>_bg.wasm`); returns the new name.
+fn hash_rename(dir: &Path, old: &str, stem: &str, suffix: &str) -> Result<String> {
+    let bytes = fs::read(dir.join(old)).with_context(|| format!("cannot read {old}"))?;
+    let new = format!("{stem}-{}{suffix}", content_hash(&bytes));
+    fs::rename(dir.join(old), dir.join(&new)).with_context(|| format!("cannot rename {old}"))?;
+    Ok(new)
+}
+
+/// The glue a trunk loader shim imports: `import init from './runner.js';...`.
+fn shim_import(shim: &str) -> Option<&str> {
+    let start = shim.find("from './")? + "from './".len();
+    let end = start + shim[start..].find('\'')?;
+    Some(&shim[start..end])
+}
+
+/// Gives one worker's wasm and glue content-hashed names and points its
+/// loader shim at them. A shim that already imports hashed names is left.
+fn hash_worker(dir: &Path, loader: &str) -> Result<()> {
+    let shim = fs::read_to_string(dir.join(loader))?;
+    let glue = shim_import(&shim)
+        .with_context(|| format!("{loader} is not a trunk loader shim: {shim}"))?
+        .to_string();
+    let Some(stem) = glue.strip_suffix(".js").filter(|s| !s.contains('-')) else {
+        return Ok(());
+    };
+    let wasm = format!("{stem}_bg.wasm");
+    let hashed_wasm = hash_rename(dir, &wasm, stem, "_bg.wasm")?;
+    let code = fs::read_to_string(dir.join(&glue))?;
+    let quoted = format!("'{wasm}'");
+    if !code.contains(&quoted) {
+        bail!("{glue} does not load {wasm} by a relative name");
+    }
+    fs::write(
+        dir.join(&glue),
+        code.replace(&quoted, &format!("'{hashed_wasm}'")),
+    )?;
+    let hashed_glue = hash_rename(dir, &glue, stem, ".js")?;
+    fs::write(
+        dir.join(loader),
+        shim.replace(&format!("'./{glue}'"), &format!("'./{hashed_glue}'")),
+    )?;
+    Ok(())
+}
+
+/// URLs in `html` (href, src, import specifiers) that start at the host's
+/// root or name a host: they break under a sub-path.
+pub fn absolute_urls(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for opener in [
+        "href=\"", "src=\"", "from '", "import('", "from \"", "path: '",
+    ] {
+        let mut rest = text;
+        while let Some(at) = rest.find(opener) {
+            rest = &rest[at + opener.len()..];
+            let end = rest.find(['"', '\'']).unwrap_or(rest.len());
+            let url = &rest[..end];
+            if url.starts_with('/') || url.contains("://") {
+                found.push(url.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The service worker's build line: the hash and the files to cache.
+pub fn build_line(hash: &str, files: &[String]) -> String {
+    let quoted: Vec<String> = files
+        .iter()
+        .map(|f| format!("\"{}\"", f.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!(
+        "const BUILD = {{ hash: \"{hash}\", files: [{}] }};",
+        quoted.join(", ")
+    )
+}
+
+/// Finishes `dir` (trunk's output) for deployment; returns the build hash.
+pub fn finish(dir: &Path) -> Result<String> {
+    let loaders: Vec<String> = files_below(dir)?
+        .into_iter()
+        .filter(|f| !f.contains('/') && f.ends_with("_loader.js"))
+        .collect();
+    for loader in &loaders {
+        hash_worker(dir, loader)?;
+    }
+    for entry in loaders.iter().map(String::as_str).chain(["index.html"]) {
+        let text = fs::read_to_string(dir.join(entry))?;
+        let absolute = absolute_urls(&text);
+        if !absolute.is_empty() {
+            bail!(
+                "{entry} has URLs that break under a sub-path: {}",
+                absolute.join(", ")
+            );
+        }
+    }
+    fs::write(dir.join(".nojekyll"), "")?;
+    let sw = dir.join("sw.js");
+    let code = fs::read_to_string(&sw)
+        .with_context(|| format!("{} is missing (index.html copies web/sw.js)", sw.display()))?;
+    let files: Vec<String> = files_below(dir)?
+        .into_iter()
+        .filter(|f| f != "sw.js" && f != ".nojekyll")
+        .collect();
+    let mut hash = FNV_OFFSET;
+    for file in &files {
+        hash = fnv1a(file.as_bytes(), hash);
+        hash = fnv1a(&fs::read(dir.join(file))?, hash);
+    }
+    let hash = format!("{hash:016x}");
+    if !code.contains(BUILD_LINE) {
+        bail!("{} has no line `{BUILD_LINE}` to fill", sw.display());
+    }
+    fs::write(
+        &sw,
+        code.replacen(BUILD_LINE, &build_line(&hash, &files), 1),
+    )?;
+    Ok(hash)
+}
+
+/// The dist directory, checked after a build.
+pub fn describe(dir: &Path, hash: &str) -> Result<PathBuf> {
+    let files = files_below(dir)?;
+    eprintln!(
+        "dist: build {hash}, {} files in {}; publish the folder as it is, at / or any sub-path",
+        files.len(),
+        dir.display()
+    );
+    Ok(dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_files_get_hashed_names_and_the_shim_follows() {
+        let dir = std::env::temp_dir().join(format!("concur-dist-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("snippets/x")).unwrap();
+        fs::write(
+            dir.join("runner_loader.js"),
+            "import init from './runner.js';await init();",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("runner.js"),
+            "module_or_path = new URL('runner_bg.wasm', import.meta.url);",
+        )
+        .unwrap();
+        fs::write(dir.join("runner_bg.wasm"), b"\0asm").unwrap();
+        fs::write(dir.join("snippets/x/helper.js"), "x").unwrap();
+        fs::write(
+            dir.join("index.html"),
+            "<script type=\"module\">import init from './app-1.js';</script>",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("sw.js"),
+            format!("'use strict';\n{BUILD_LINE} // here\n"),
+        )
+        .unwrap();
+        let hash = finish(&dir).unwrap();
+        let files = files_below(&dir).unwrap();
+        let wasm = format!("runner-{}_bg.wasm", content_hash(b"\0asm"));
+        assert!(files.contains(&wasm), "{files:?}");
+        assert!(
+            !files
+                .iter()
+                .any(|f| f == "runner.js" || f == "runner_bg.wasm")
+        );
+        let shim = fs::read_to_string(dir.join("runner_loader.js")).unwrap();
+        let glue = shim_import(&shim).unwrap();
+        assert!(
+            glue.starts_with("runner-") && glue.ends_with(".js"),
+            "{shim}"
+        );
+        assert!(fs::read_to_string(dir.join(glue)).unwrap().contains(&wasm));
+        assert!(files.contains(&".nojekyll".to_string()));
+        let sw = fs::read_to_string(dir.join("sw.js")).unwrap();
+        assert!(sw.contains(&format!("hash: \"{hash}\"")), "{sw}");
+        assert!(sw.contains(&format!("\"{wasm}\"")), "{sw}");
+        assert!(sw.contains("\"snippets/x/helper.js\""), "{sw}");
+        assert!(
+            !sw.contains("\"sw.js\"") && !sw.contains(BUILD_LINE),
+            "{sw}"
+        );
+        // Finishing twice changes nothing but the (already filled) worker.
+        fs::write(dir.join("sw.js"), format!("{BUILD_LINE}\n")).unwrap();
+        assert_eq!(finish(&dir).unwrap(), hash);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn absolute_urls_are_found_and_relative_ones_pass() {
+        let html = r#"<link href="./style-1.css"><script type="module">import init from '/app-1.js';
+const wasm = await init({ module_or_path: '/app-1_bg.wasm' });</script><img src="https://x.org/a.png">"#;
+        assert_eq!(
+            absolute_urls(html),
+            ["https://x.org/a.png", "/app-1.js", "/app-1_bg.wasm"]
+        );
+        assert!(absolute_urls("import init from './runner-1.js';").is_empty());
+    }
+}
