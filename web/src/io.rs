@@ -123,7 +123,7 @@ impl BlockingIo for XhrIo {
         return crate::db::open(db);
         #[cfg(not(feature = "sqlite"))]
         Err(format!(
-            "{db}: this build has no database (only the runner has SQLite)"
+            "{db}: this build has no database (only the database runner, runner_db, has SQLite)"
         ))
     }
 

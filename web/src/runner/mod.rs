@@ -41,7 +41,7 @@ fn post(message: &FromRunner) {
 /// Starts the thread pool, or says why threads cannot run here.
 async fn start_pool() -> Result<u32, String> {
     if !cross_origin_isolated() {
-        return Err("this page is not cross-origin isolated (it was served without the COOP and COEP headers), so Web Workers cannot share memory; serve it with `concur serve --dir dist`, as `cargo xtask play` does".into());
+        return Err("this page is not cross-origin isolated (it was served without the COOP and COEP headers), so Web Workers cannot share memory. The page's own service worker adds those headers on hosts that lack them, but here it did not (service workers may be blocked or unsupported, as in some private windows); try a normal window, or serve the page with `concur serve --dir dist`, as `cargo xtask play` does".into());
     }
     #[cfg(target_arch = "wasm32")]
     wasm_bindgen_futures::JsFuture::from(wasm_bindgen_rayon::init_thread_pool(
