@@ -143,7 +143,10 @@ function secondBuild(from, to) {
     fs.writeFileSync(path.join(to, file), text);
     fs.utimesSync(path.join(to, file), later, later);
   };
-  const glue = read('runner_loader.js').match(/'\.\/(runner-[0-9a-f]+\.js)'/)[1];
+  // The page finds its runner's (hashed) loader through a meta line.
+  const loader = read('index.html').match(/data-loader="runner_loader\.js" content="\.\/(runner_loader-[0-9a-f]+\.js)"/)[1];
+  const newLoader = 'runner_loader-b0000000000000b2.js';
+  const glue = read(loader).match(/'\.\/(runner-[0-9a-f]+\.js)'/)[1];
   const wasm = read(glue).match(/'(runner-[0-9a-f]+_bg\.wasm)'/)[1];
   const [newGlue, newWasm] = ['runner-b0000000000000b2.js', 'runner-b0000000000000b2_bg.wasm'];
   const section = Buffer.concat([Buffer.from([0, 7, 6]), Buffer.from('deploy')]);
@@ -151,11 +154,12 @@ function secondBuild(from, to) {
   write(newGlue, read(glue).replace(`'${wasm}'`, `'${newWasm}'`));
   fs.rmSync(path.join(to, wasm));
   fs.rmSync(path.join(to, glue));
-  write('runner_loader.js', read('runner_loader.js').replace(glue, newGlue));
-  write('index.html', read('index.html').replace('</title>', ' (build B)</title>'));
+  write(newLoader, read(loader).replace(glue, newGlue));
+  fs.rmSync(path.join(to, loader));
+  write('index.html', read('index.html').replace('</title>', ' (build B)</title>').replace(`./${loader}`, `./${newLoader}`));
   const sw = read('sw.js');
   const hash = sw.match(/hash: "([0-9a-f]+)"/)[1];
-  write('sw.js', sw.replace(`hash: "${hash}"`, 'hash: "b0000000000000b2"').replace(`"${wasm}"`, `"${newWasm}"`).replace(`"${glue}"`, `"${newGlue}"`));
+  write('sw.js', sw.replace(`hash: "${hash}"`, 'hash: "b0000000000000b2"').replace(`"${wasm}"`, `"${newWasm}"`).replace(`"${glue}"`, `"${newGlue}"`).replace(`"${loader}"`, `"${newLoader}"`));
   return { oldWasm: wasm, newWasm };
 }
 
@@ -163,7 +167,7 @@ function secondBuild(from, to) {
  * pool's helper workers, started from blob: URLs, block and are skipped). */
 async function runnerFiles(page) {
   const seen = [];
-  for (const worker of page.workers().filter((w) => w.url().endsWith('/runner_loader.js'))) {
+  for (const worker of page.workers().filter((w) => /\/runner_loader-[0-9a-f]+\.js$/.test(w.url()))) {
     try {
       const names = await worker.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()));
       seen.push(names.filter((name) => name.startsWith('runner-') && name.endsWith('_bg.wasm')));

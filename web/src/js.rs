@@ -106,11 +106,26 @@ impl Inbox {
     }
 }
 
-/// The loader of the everyday runner (every experiment but db-inserts).
-pub const RUNNER: &str = "./runner_loader.js";
+/// The loader of the everyday runner (every experiment but db-inserts), as
+/// trunk names it.
+pub const RUNNER: &str = "runner_loader.js";
 
 /// The loader of the runner with SQLite, for db-inserts only.
-pub const DB_RUNNER: &str = "./runner_db_loader.js";
+pub const DB_RUNNER: &str = "runner_db_loader.js";
+
+/// Where a runner's loader is in this build: xtask's `dist.rs` gives each
+/// loader a content-hashed name and writes it into index.html as
+/// `<meta name="concur-worker" data-loader="runner_loader.js" content="...">`,
+/// so a new deploy can never pair this page with an old runner. A bare
+/// trunk build has no such line and keeps trunk's name.
+pub fn loader_url(loader: &str) -> String {
+    let selector = format!("meta[name=\"concur-worker\"][data-loader=\"{loader}\"]");
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(&selector).ok().flatten())
+        .and_then(|meta| meta.get_attribute("content"))
+        .unwrap_or_else(|| format!("./{loader}"))
+}
 
 /// Starts a module worker running `script` (a runner's loader), named `name`.
 pub fn start_worker(script: &str, name: &str) -> Result<Worker, String> {

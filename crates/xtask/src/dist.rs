@@ -5,14 +5,16 @@
 //! and content-hashes the page's own files, but names worker outputs after
 //! their binary (`runner.js`, `runner_bg.wasm`), because a worker's URL is
 //! written in code. Here each worker's wasm and glue get content-hashed
-//! names and its loader shim (`runner_loader.js`, the fixed name the code
-//! starts) is rewritten to import them. Then the service worker (`sw.js`)
+//! names and its loader shim (`runner_loader.js`) is rewritten to import
+//! them, then gets a content-hashed name of its own, which a
+//! `<meta name="concur-worker">` line in index.html tells the page (the
+//! page starts its runners from there). Then the service worker (`sw.js`)
 //! gets the build's content hash and file list, which name and fill its
 //! offline cache, and `.nojekyll` tells GitHub Pages to publish the folder
 //! as it is. Last, every URL in index.html and the loaders is checked to be
-//! relative. Unhashed on purpose: index.html, sw.js and the loader shims
-//! (fixed entry points), and wasm-bindgen's `snippets/`, whose folder name
-//! carries the crate's own hash.
+//! relative. Unhashed on purpose: index.html and sw.js (fixed entry
+//! points), and wasm-bindgen's `snippets/`, whose folder name carries the
+//! crate's own hash.
 
 use anyhow::{Context, Result, bail};
 use std::fs;
@@ -143,6 +145,7 @@ pub fn finish(dir: &Path) -> Result<String> {
     for loader in &loaders {
         hash_worker(dir, loader)?;
     }
+    let loaders = hash_loaders(dir, &loaders)?;
     for entry in loaders.iter().map(String::as_str).chain(["index.html"]) {
         let text = fs::read_to_string(dir.join(entry))?;
         let absolute = absolute_urls(&text);
@@ -175,6 +178,33 @@ pub fn finish(dir: &Path) -> Result<String> {
         code.replacen(BUILD_LINE, &build_line(&hash, &files), 1),
     )?;
     Ok(hash)
+}
+
+/// Gives each loader shim a content-hashed name and writes where it went
+/// into index.html's head, as `<meta name="concur-worker"
+/// data-loader="runner_loader.js" content="./runner_loader-<hash>.js">`,
+/// which the page reads (`js::loader_url`); returns the new names.
+fn hash_loaders(dir: &Path, loaders: &[String]) -> Result<Vec<String>> {
+    let mut metas = String::new();
+    let mut hashed = Vec::new();
+    for loader in loaders {
+        let stem = loader.strip_suffix(".js").unwrap_or(loader);
+        let new = hash_rename(dir, loader, stem, ".js")?;
+        metas.push_str(&format!(
+            "<meta name=\"concur-worker\" data-loader=\"{loader}\" content=\"./{new}\" />\n"
+        ));
+        hashed.push(new);
+    }
+    if metas.is_empty() {
+        return Ok(hashed);
+    }
+    let index = dir.join("index.html");
+    let html = fs::read_to_string(&index).context("cannot read index.html")?;
+    let at = html
+        .find("</head>")
+        .context("index.html has no </head> to put the loaders' names before")?;
+    fs::write(&index, format!("{}{metas}{}", &html[..at], &html[at..]))?;
+    Ok(hashed)
 }
 
 /// The dist directory, checked after a build.
@@ -211,7 +241,7 @@ mod tests {
         fs::write(dir.join("snippets/x/helper.js"), "x").unwrap();
         fs::write(
             dir.join("index.html"),
-            "<script type=\"module\">import init from './app-1.js';</script>",
+            "<head><script type=\"module\">import init from './app-1.js';</script></head>",
         )
         .unwrap();
         fs::write(
@@ -228,7 +258,22 @@ mod tests {
                 .iter()
                 .any(|f| f == "runner.js" || f == "runner_bg.wasm")
         );
-        let shim = fs::read_to_string(dir.join("runner_loader.js")).unwrap();
+        assert!(
+            !files.contains(&"runner_loader.js".to_string()),
+            "{files:?}"
+        );
+        let loader = files
+            .iter()
+            .find(|f| f.starts_with("runner_loader-") && f.ends_with(".js"))
+            .expect("a hashed loader");
+        let index = fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(
+            index.contains(&format!(
+                "<meta name=\"concur-worker\" data-loader=\"runner_loader.js\" content=\"./{loader}\" />"
+            )),
+            "{index}"
+        );
+        let shim = fs::read_to_string(dir.join(loader)).unwrap();
         let glue = shim_import(&shim).unwrap();
         assert!(
             glue.starts_with("runner-") && glue.ends_with(".js"),

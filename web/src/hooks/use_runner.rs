@@ -10,7 +10,7 @@
 //! the run fails with the reason and the next such run starts it again.
 
 use crate::app::state::{Action, State};
-use crate::js::{DB_RUNNER, RUNNER, describe, start_worker};
+use crate::js::{DB_RUNNER, RUNNER, describe, loader_url, start_worker};
 use crate::protocol::{FromRunner, ToRunner};
 use concur_core::experiment::{self, Bound, Op};
 use std::cell::RefCell;
@@ -122,7 +122,7 @@ fn start_everyday(dispatch: UseReducerDispatcher<State>, runners: &Shared) {
             )))
         }
     };
-    match start_runner(RUNNER, "runner", on_message, on_error) {
+    match start_runner(&loader_url(RUNNER), "runner", on_message, on_error) {
         Ok(started) => runners.borrow_mut().everyday = Some(started),
         Err(why) => dispatch.dispatch(Action::RunnerBroke(format!(
             "the runner worker did not start: {why}"
@@ -180,7 +180,7 @@ fn start_db(dispatch: &UseReducerDispatcher<State>, runners: &Shared, first: Str
             )
         }
     };
-    match start_runner(DB_RUNNER, "runner-db", on_message, on_error) {
+    match start_runner(&loader_url(DB_RUNNER), "runner-db", on_message, on_error) {
         Ok(started) => runners.borrow_mut().db = DbRunner::Starting(started, vec![first]),
         Err(why) => db_failed(
             &weak,
