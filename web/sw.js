@@ -14,8 +14,11 @@
 //    /delay/{ms}, /status/{code}, /get, /echo below the scope. Requests
 //    from the runner's workers (fetch and synchronous XHR) pass through it,
 //    so a delay is a real request that really waits.
-// 3. Offline use: the whole build is cached on install, in a cache named by
-//    the build's content hash, and served from there. A new deploy installs
+// 3. Offline use: the build is cached on install, in a cache named by the
+//    build's content hash, and served from there. The database runner
+//    (`runner_db*`: SQLite, most of the build's bytes, needed by db-inserts
+//    alone) is left out of the install and cached the first time a
+//    db-inserts run fetches it, so a first visit never downloads SQLite. A new deploy installs
 //    a new cache entirely (or not at all), takes over, deletes the old
 //    caches, and the page reloads once onto it: page and runner always come
 //    from one build.
@@ -30,13 +33,16 @@ const SCOPE = new URL(self.registration.scope);
 const DELAY_MAX_MS = 60000;
 /** Every answer of an endpoint says who served it; the page shows it. */
 const SERVED_BY = ['x-concur-served-by', 'browser'];
+/** Build files cached when first fetched instead of on install. */
+const lazy = (file) => file.startsWith('runner_db');
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     // All or nothing: addAll fails if one file fails, and then this build
     // is not installed and the previous one stays in charge.
-    await cache.addAll(build.files.map((file) => new Request(new URL(file, SCOPE), { cache: 'reload' })));
+    const eager = build.files.filter((file) => !lazy(file));
+    await cache.addAll(eager.map((file) => new Request(new URL(file, SCOPE), { cache: 'reload' })));
     await self.skipWaiting();
   })());
 });
@@ -72,6 +78,11 @@ async function fromBuild(request, path) {
       // for its hashed files: any concur cache that has them will do.
       || (navigation ? undefined : await caches.match(key));
     if (cached) return isolated(cached);
+    if (request.method === 'GET' && lazy(path) && build.files.includes(path)) {
+      const response = await fetch(request);
+      if (response.ok) await cache.put(key, response.clone());
+      return isolated(response);
+    }
   }
   return isolated(await fetch(request));
 }

@@ -38,6 +38,18 @@ async function agreedAnswer(page, experiment, models) {
   return { answer: answers[0], rows };
 }
 
+/** The files in the page's build caches (names below the scope). */
+function cachedFiles(page) {
+  return page.evaluate(async () => {
+    const files = [];
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('concur-')) continue;
+      for (const request of await (await caches.open(name)).keys()) files.push(new URL(request.url).pathname.split('/').pop());
+    }
+    return files;
+  });
+}
+
 /** What fetch from the page gets for `path` (relative to the page). */
 function fetchFromPage(page, path, init) {
   return page.evaluate(async ([p, i]) => {
@@ -74,6 +86,9 @@ test('a static host under a sub-path: isolated after one visit, endpoints served
   const echoed = await fetchFromPage(page, './echo', { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } });
   assert.equal(echoed.body, 'hello');
   await shot(page, 'hosted-endpoints');
+  const installed = await cachedFiles(page);
+  assert.ok(installed.some((f) => /^runner-[0-9a-f]+_bg\.wasm$/.test(f)), `the runner is cached on install: ${installed}`);
+  assert.ok(!installed.some((f) => f.startsWith('runner_db')), `SQLite's runner waits for db-inserts: ${installed}`);
 
   // Real waits through the service worker: five 300 ms requests take about
   // one delay, not five, under threads, processes and async.
@@ -81,6 +96,10 @@ test('a static host under a sub-path: isolated after one visit, endpoints served
   for (const experiment of Object.keys(CASES)) {
     const { answer, rows } = await agreedAnswer(page, experiment, MODELS);
     answers[experiment] = answer;
+    if (experiment === 'db-inserts') {
+      const cached = await cachedFiles(page);
+      assert.ok(cached.some((f) => /^runner_db-[0-9a-f]+_bg\.wasm$/.test(f)), `db-inserts cached SQLite's runner for offline use: ${cached}`);
+    }
     if (experiment === 'quick-io') {
       assert.equal(answer, 'ok 5 × HTTP 200');
       const sequential = medianSeconds(rows, 'sequential');
@@ -94,6 +113,16 @@ test('a static host under a sub-path: isolated after one visit, endpoints served
   }
   assert.equal(loads, 2, 'the first visit reloaded once, and only once');
   assert.deepEqual(errors, []);
+
+  // The GIL lesson, run on the static host as a learner would.
+  // (A query makes it a new load, as opening a shared link is.)
+  await page.goto(`${host.url}/?lesson#lesson=gil&workers=2&tasks=4&n=4000000&runs=1&warmup=0&models=sequential,threads-gil,threads-free`);
+  await page.waitForSelector('#lesson[data-lesson="gil"]');
+  const gil = await run(page);
+  assert.deepEqual(gil.map((r) => r.model), ['sequential', 'threads-gil', 'threads-free']);
+  for (const row of gil) assert.match(row.cells[6], /^ok /, row.model);
+  t.diagnostic(`GIL lesson on the static host: threads-gil ${(medianSeconds(gil, 'sequential') / medianSeconds(gil, 'threads-gil')).toFixed(2)}x, threads-free ${(medianSeconds(gil, 'sequential') / medianSeconds(gil, 'threads-free')).toFixed(2)}x over sequential`);
+  await shot(page, 'hosted-gil-lesson');
 
   // The same answers as under concur serve (its sequential run is the reference).
   native = await concurServe();
