@@ -29,17 +29,23 @@ pub(super) fn echo_server() -> Lesson {
              of gunicorn's sync workers, starts N processes that inherit the listening \
              socket; each accepts and serves one connection at a time, so N clients are \
              served at once and the others wait their turn.",
+            // Sources: Lib/asyncio/base_events.py (create_server's backlog=100);
+            // listen(2) (the backlog is capped at net.core.somaxconn).
             "Connections the server has not accepted yet wait in a queue in the kernel, \
              whose length is the listen backlog. start_server asks for 100 unless you pass \
              backlog=... When thousands of clients connect at the same moment that queue \
              overflows: the kernel drops the extra handshakes, and the clients' TCP retries \
-             them a second or more later, so some connections are slow and some time out. \
-             concur's listener asks for 4096, which Linux caps at net.core.somaxconn (4096 \
-             by default on recent kernels).",
+             them a second or more later, so some connections are slow and some time out; a \
+             client whose last handshake packet was dropped may even believe it is \
+             connected, send its line and get a reset. concur's listener asks for as much \
+             as the kernel allows (net.core.somaxconn, 4096 by default on recent kernels), \
+             and a run that loses a client says why: whether the server ever accepted it, \
+             and how much the kernel's overflow counters rose during the run.",
             "Natively, concur run echo-server is the real thing: a TCP server on 127.0.0.1 \
              under each model. Sequential serves one connection at a time on the main \
-             thread; the thread models accept on the main thread and start a thread per \
-             connection (under threads-gil, the emulated GIL is released around every \
+             thread; the thread models accept on a thread that does nothing else (starting \
+             a thread is slower than accepting, so the queue stays short) and start a thread \
+             per connection (under threads-gil, the emulated GIL is released around every \
              blocking step); processes are a pool of --workers worker processes sharing the listening socket, pre-fork \
              style; async is a tokio task per connection on one thread. The clients run in a \
              process of their own, and each sends a line naming itself and checks the echo. \
@@ -55,6 +61,8 @@ pub(super) fn echo_server() -> Lesson {
              the last. Under the other models they are all one pause long, each starting \
              0.1 s after the one before. The per request column is a client's mean wait: \
              about 1.3 s one at a time against about 0.5 s for the others.",
+            // Source: concur's own runs on a 2-core Linux machine (Rust, not
+            // CPython).
             "Then push it from a terminal: concur run echo-server --tasks 10000 --n 0 \
              --models async,threads-free,threads-gil starts 10,000 clients at once. In runs \
              on a two-core machine, async answered them all in about a second on its one \
@@ -110,38 +118,39 @@ if __name__ == "__main__":
     asyncio.run(main())
 "#,
         rust: r#"// native/src/exec/echo/servers.rs: one thread, one loop, a task per connection
-let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-runtime.block_on(async move {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    let mut handles = Vec::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => if let Ok((stream, _)) = accepted {
+let runtime = tokio::runtime::Builder::new_current_thread()
+    .enable_all()
+    .build()
+// ... then, inside runtime.block_on, the accept loop:
+let mut handles = Vec::new();
+loop {
+    tokio::select! {
+        accepted = listener.accept() => match accepted {
+            Ok((stream, peer)) => {
+                peers.insert(peer.port());
                 let connection = handles.len() as u32 + 1;
                 handles.push(tokio::spawn(coroutine(stream, connection, wait, clock)));
-            },
-            // Every client has its answer once `stop` is raised.
-            () = tokio::time::sleep(Duration::from_millis(20)) => if stop.raised() {
+            }
+            // ... a failed accept: wait and retry, or give up
+        },
+        // Every client has its answer once `stop` is raised.
+        () = tokio::time::sleep(Duration::from_millis(20)) => {
+            if stop.raised() {
                 break;
-            },
+            }
         }
     }
-    for handle in handles {
-        shares.push(handle.await?);
-    }
-});
-
-// The handler: each await hands the thread back to the loop.
-async fn coroutine(stream: TcpStream, connection: u32, wait_ms: u64,
-                   clock: NativeClock) -> WorkerShare {
-    let (reader, mut writer) = stream.into_split();
-    let mut line = String::new();
-    let read = BufReader::new(reader).read_line(&mut line).await;
-    let line = line.trim_end_matches(['\r', '\n']).to_string();
-    tokio::time::sleep(Duration::from_millis(wait_ms)).await; // the pause
-    let sent = writer.write_all(format!("{line}\n").as_bytes()).await;
-    // ...a failed read or send becomes a failure in the share; each step is traced.
 }
+
+// native/src/exec/echo/servers.rs: the handler; each await lends the thread out
+let (reader, mut writer) = stream.into_split();
+let mut line = String::new();
+let read = BufReader::new(reader).read_line(&mut line).await;
+let line = line.trim_end_matches(['\r', '\n']).to_string();
+// ... a failed read ends the connection here; every wait is traced
+tokio::time::sleep(Duration::from_millis(wait_ms)).await; // the pause
+let sent = writer.write_all(format!("{line}\n").as_bytes()).await;
+// ... a failed send becomes a failure in the worker's share
 "#,
         experiment: Some("echo-server"),
         preset: Preset::default(),
