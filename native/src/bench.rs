@@ -11,7 +11,7 @@
 use crate::cli::BenchArgs;
 use crate::clock::NativeClock;
 use crate::exec::Env;
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use crate::options::Failure;
 use crate::progress::Progress;
 use crate::run::{IoTarget, measure};
@@ -125,7 +125,7 @@ fn run_experiment(
     let plan = experiment.plan(params, &target.base_url);
     let env = Env {
         clock: NativeClock,
-        io: UreqIo::default(),
+        io: HttpIo::default(),
         gil_switch: params.gil_switch(),
     };
     let progress = Progress::new(

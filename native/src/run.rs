@@ -2,7 +2,7 @@
 
 use crate::clock::NativeClock;
 use crate::exec::{Env, run_model};
-use crate::http::{UreqIo, probe};
+use crate::http::{HttpIo, probe};
 use crate::machine::this_machine;
 use crate::options::{Failure, RunOptions};
 use crate::progress::Progress;
@@ -130,7 +130,7 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
     let plan = options.experiment.plan(&options.params, &target.base_url);
     let env = Env {
         clock: NativeClock,
-        io: UreqIo::default(),
+        io: HttpIo::default(),
         gil_switch: options.params.gil_switch(),
     };
     let origin = env.clock.now_ns();

@@ -11,7 +11,7 @@
 use crate::cli::TourArgs;
 use crate::clock::NativeClock;
 use crate::exec::Env;
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use crate::machine::this_machine;
 use crate::options::Failure;
 use crate::progress::Progress;
@@ -179,7 +179,7 @@ pub fn run(args: TourArgs) -> Result<ExitCode, Failure> {
         let plan = experiment.plan(params, &target.base_url);
         let env = Env {
             clock: NativeClock,
-            io: UreqIo::default(),
+            io: HttpIo::default(),
             gil_switch: params.gil_switch(),
         };
         let progress = Progress::new(

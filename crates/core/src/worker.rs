@@ -3,14 +3,17 @@
 //!
 //! A [`WorkerCtx`] owns one lane of the trace. With the emulated GIL it takes
 //! the lock before computing, offers it up at every workload checkpoint, and
-//! lets go of it around blocking I/O, recording run, gil-wait and io-wait
-//! slices as it goes.
+//! lets go of it around each blocking step of I/O (a GET's look-up,
+//! connect, send, receives and close, see [`steps`]), recording run,
+//! gil-wait and io-wait slices as it goes: every re-take of the lock is a
+//! gil-wait slice of its own.
 
 use crate::answer::TaskAnswer;
 use crate::clock::Clock;
 use crate::experiment::{Dispatch, Op, Plan, Reply, Task};
 use crate::gil::{Gil, GilGuard};
 use crate::trace::{Event, EventKind, Recorder};
+pub use crate::worker::steps::{Edge, GetRequest, Step, Steps};
 use crate::workload;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,6 +29,23 @@ pub trait BlockingIo: Sync {
     fn get_within(&self, url: &str, timeout_ms: u64) -> Result<Reply, String> {
         let _ = timeout_ms;
         self.get(url).map(Reply::Status)
+    }
+
+    /// GETs as a sequence of blocking steps, each wrapped in
+    /// [`Steps::blocking`]: looking the host up, connecting, sending, each
+    /// receive until the response is complete, closing (with `keep_alive`,
+    /// a reused connection skips all but sending and receiving). Platforms
+    /// that cannot split a request keep this default: the whole GET as one
+    /// receive.
+    fn get_in_steps(
+        &self,
+        request: &GetRequest<'_>,
+        steps: &mut Steps<'_>,
+    ) -> Result<Reply, String> {
+        steps.blocking(Step::Receive, || match request.timeout_ms {
+            Some(ms) => self.get_within(request.url, ms),
+            None => self.get(request.url).map(Reply::Status),
+        })
     }
 
     /// Opens a connection of its own to the shared database `db`.
@@ -54,6 +74,8 @@ pub struct WorkerCtx<'a> {
     /// a panic unwinds) gives it back.
     held: Option<GilGuard<'a>>,
     recorder: Recorder,
+    /// The run's I/O tasks still busy, where the workers share memory.
+    pending: Option<&'a Pending>,
 }
 
 impl<'a> WorkerCtx<'a> {
@@ -63,7 +85,16 @@ impl<'a> WorkerCtx<'a> {
             gil,
             held: None,
             recorder: Recorder::new(lane),
+            pending: None,
         }
+    }
+
+    /// Shares the count of the run's busy I/O tasks with the other workers
+    /// (threads and sequential), so a CPU task that computes while the I/O
+    /// is busy ([`Op::CpuWhileIo`]) sees when it is done.
+    pub fn sharing(mut self, pending: &'a Pending) -> WorkerCtx<'a> {
+        self.pending = Some(pending);
+        self
     }
 
     pub fn now_ns(&self) -> u64 {
@@ -111,6 +142,9 @@ impl<'a> WorkerCtx<'a> {
     pub fn compute(&mut self, task: &Task) -> Option<TaskAnswer> {
         match &task.op {
             Op::CpuSqrt { n } => Some(TaskAnswer::Sum(self.cpu_sqrt(task.idx, *n))),
+            Op::CpuWhileIo { n, max_ms } => {
+                Some(TaskAnswer::Sum(self.cpu_while_io(task.idx, *n, *max_ms)))
+            }
             Op::Batch { values } => {
                 let (kept, sum) = self.with_checkpoints(task.idx, |checkpoint| {
                     workload::batch_stats(values, checkpoint)
@@ -145,25 +179,51 @@ impl<'a> WorkerCtx<'a> {
             .op
             .requests()
             .expect("every operation computes, inserts or requests");
-        let timeout_ms = task.op.timeout_ms();
+        let request = GetRequest {
+            url,
+            timeout_ms: task.op.timeout_ms(),
+            keep_alive: task.op.keep_alive(),
+        };
         let mut statuses = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            // Blocking I/O happens without the GIL; taking it back afterwards
-            // may wait for a CPU-bound holder (the convoy effect).
-            let reply = self.without_gil(Some(task.idx), |ctx| {
-                let sent = ctx.now_ns();
-                let reply = match timeout_ms {
-                    Some(ms) => io.get_within(url, ms),
-                    None => io.get(url).map(Reply::Status),
-                };
-                ctx.record(EventKind::IoWait, sent, ctx.now_ns(), Some(task.idx));
-                reply
-            });
+            let reply = self.blocking_get(task.idx, &request, io);
             if let Some(ended) = settle(task, url, reply, &mut statuses) {
                 return ended;
             }
         }
         Ok(task.op.answer_from(&statuses))
+    }
+
+    /// One blocking GET. Without a GIL it is one io-wait slice. Under the
+    /// GIL every blocking step runs without the lock (an io-wait slice) and
+    /// the lock is taken back after each (a gil-wait slice of its own): back
+    /// from each step, the thread may wait for a CPU-bound holder (the
+    /// convoy effect), as often as CPython's socket calls do.
+    fn blocking_get(
+        &mut self,
+        task_idx: u32,
+        request: &GetRequest<'_>,
+        io: &dyn BlockingIo,
+    ) -> Result<Reply, String> {
+        let sent = self.now_ns();
+        if self.gil.is_none() {
+            let reply = io.get_in_steps(request, &mut Steps::unobserved());
+            self.record(EventKind::IoWait, sent, self.now_ns(), Some(task_idx));
+            return reply;
+        }
+        let mut step_started = sent;
+        let mut around = |_step: Step, edge: Edge| match edge {
+            Edge::Begin => {
+                self.held = None;
+                step_started = self.now_ns();
+            }
+            Edge::End => {
+                let back = self.now_ns();
+                self.record(EventKind::IoWait, step_started, back, Some(task_idx));
+                self.take_gil(Some(task_idx));
+            }
+        };
+        io.get_in_steps(request, &mut Steps::new(&mut around))
     }
 
     /// Runs a task's GETs on an event loop: `get` sends one (with the
@@ -333,6 +393,11 @@ impl<'a> WorkerCtx<'a> {
         run: &mut impl FnMut(&mut Self, &Task) -> Result<TaskAnswer, String>,
     ) -> Result<TaskAnswer, String> {
         let caught = std::panic::catch_unwind(AssertUnwindSafe(|| run(self, task)));
+        if let Some(pending) = self.pending
+            && task.op.requests().is_some()
+        {
+            pending.done();
+        }
         caught.unwrap_or_else(|payload| {
             // It may have panicked between letting go of the GIL and taking
             // it back; the next task must start holding it.
@@ -383,10 +448,15 @@ fn settle(
     }
 }
 
+mod beside;
 pub mod deadline;
 mod shipped;
+pub mod steps;
+#[cfg(test)]
+mod steps_tests;
 #[cfg(test)]
 mod tests;
 
+pub use beside::Pending;
 pub use deadline::task_deadline;
 pub use shipped::{answer_shipped_task, receive_shipped_answer};

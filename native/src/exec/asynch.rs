@@ -8,7 +8,7 @@
 
 use super::Env;
 use crate::clock::{NativeClock, thread_cpu_ns};
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use crate::http::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use concur_core::answer::TaskAnswer;
 use concur_core::clock::Clock;
@@ -61,7 +61,7 @@ async fn coroutine(
     limit: Arc<Semaphore>,
     client: reqwest::Client,
     clock: NativeClock,
-    blocking: UreqIo,
+    blocking: HttpIo,
 ) -> TaskResult {
     let lane = task.idx;
     let queued = clock.now_ns();

@@ -19,7 +19,7 @@ pub mod watchdog;
 pub mod worker;
 
 use crate::clock::NativeClock;
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use concur_core::experiment::Plan;
 use concur_core::model::Model;
 use concur_core::report::RunOutcome;
@@ -28,7 +28,7 @@ use std::time::Duration;
 /// What every executor needs besides the plan.
 pub struct Env {
     pub clock: NativeClock,
-    pub io: UreqIo,
+    pub io: HttpIo,
     pub gil_switch: Duration,
 }
 

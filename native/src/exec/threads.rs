@@ -3,7 +3,9 @@
 //! Task tree: `run_threads` spawns `workers` scoped threads; each pulls the
 //! next task index from a shared atomic counter (the queue), runs it through
 //! core's `WorkerCtx` (which handles the GIL) and hands back its answers,
-//! events and CPU time when it joins. Nothing outlives the scope.
+//! events and CPU time when it joins. Nothing outlives the scope. The
+//! workers share a count of the I/O tasks still busy (`Pending`), so the
+//! convoy's CPU task computes exactly as long as the requests run.
 //!
 //! A task that panics fails alone (core catches the panic, and the GIL is
 //! held through a guard that a panic releases); a thread that dies outside
@@ -18,7 +20,7 @@ use concur_core::experiment::Plan;
 use concur_core::gil::Gil;
 use concur_core::report::{RunOutcome, WorkerShare};
 use concur_core::trace::Lane;
-use concur_core::worker::WorkerCtx;
+use concur_core::worker::{Pending, WorkerCtx};
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
@@ -35,11 +37,12 @@ fn work(
     workers: u32,
     plan: &Plan,
     next: &AtomicUsize,
+    pending: &Pending,
     gil: Option<&Gil>,
     env: &Env,
 ) -> WorkerShare {
     let cpu_start = thread_cpu_ns();
-    let mut ctx = WorkerCtx::new(lane, &env.clock, gil);
+    let mut ctx = WorkerCtx::new(lane, &env.clock, gil).sharing(pending);
     ctx.start();
     let panic_task = panic_task();
     let outcomes = ctx.run_share_with(plan, lane, workers, next, |ctx, task| {
@@ -59,7 +62,8 @@ fn work(
 /// Every task on the calling thread, one after another.
 pub fn run_sequential(plan: &Plan, env: &Env) -> RunOutcome {
     let start = env.clock.now_ns();
-    let result = work(0, 1, plan, &AtomicUsize::new(0), None, env);
+    let pending = Pending::of(plan);
+    let result = work(0, 1, plan, &AtomicUsize::new(0), &pending, None, env);
     let end = env.clock.now_ns();
     let lanes = vec![Lane {
         id: 0,
@@ -79,14 +83,17 @@ pub fn run_threads(
 ) -> RunOutcome {
     let gil = gil_switch.map(Gil::new);
     let next = AtomicUsize::new(0);
+    let pending = Pending::of(plan);
     let start = env.clock.now_ns();
     let results: Vec<WorkerShare> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|lane| {
-                let (next, gil) = (&next, gil.as_ref());
+                let (next, pending, gil) = (&next, &pending, gil.as_ref());
                 std::thread::Builder::new()
                     .name(format!("worker-{}", lane + 1))
-                    .spawn_scoped(scope, move || work(lane, workers, plan, next, gil, env))
+                    .spawn_scoped(scope, move || {
+                        work(lane, workers, plan, next, pending, gil, env)
+                    })
                     .expect("the OS refused to start a thread")
             })
             .collect();

@@ -11,7 +11,7 @@
 //! runner's deadlines can be seen at work.
 
 use crate::clock::{NativeClock, process_cpu_ns};
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use concur_core::clock::Clock;
 use concur_core::wire::{FromWorker, ToWorker, decode_body, encode_frame, frame_len};
 use concur_core::worker::answer_shipped_task;
@@ -69,7 +69,7 @@ pub fn worker_main(lane: u32, parent: u32) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let clock = NativeClock;
-    let mut io = UreqIo::default();
+    let mut io = HttpIo::default();
     io.db_dir = crate::db::inherited_db_dir();
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = std::io::stdout().lock();

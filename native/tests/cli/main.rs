@@ -10,6 +10,7 @@ mod bad_input;
 mod bench;
 mod catalog;
 mod children;
+mod convoy;
 mod echo;
 mod echo_losses;
 mod faults;

@@ -56,9 +56,11 @@ fn request_ms(url: &str) -> u64 {
 pub fn task_deadline(op: &Op, workers: u32, cores: u32) -> Duration {
     let (cpu_iterations, wait_ms) = match op {
         Op::CpuSqrt { n } => (*n, 0),
+        // Its rounds end with the I/O, or after `max_ms` in a process.
+        Op::CpuWhileIo { n, max_ms } => (*n, *max_ms),
         Op::Batch { values } => (values.len() as u64, 0),
         Op::Get { url } => (0, request_ms(url)),
-        Op::Gets { url, count } => (0, request_ms(url).saturating_mul(u64::from(*count))),
+        Op::Gets { url, count, .. } => (0, request_ms(url).saturating_mul(u64::from(*count))),
         Op::Check { timeout_ms, .. } => (0, timeout_ms.saturating_add(REQUEST_OVERHEAD_MS)),
         Op::Insert {
             rows, process_ms, ..
@@ -129,6 +131,7 @@ mod tests {
         let gets = Op::Gets {
             url: "http://h/delay/1000".into(),
             count: 10,
+            keep_alive: false,
         };
         assert_eq!(task_deadline(&gets, 2, 2), Duration::from_millis(44_000));
         let check = Op::Check {

@@ -17,7 +17,7 @@ use crate::clock::{NativeClock, process_cpu_ns};
 use crate::exec::Env;
 use crate::exec::processes::{describe_exit, reap};
 use crate::exec::worker::{follow_parent, read_frame};
-use crate::http::UreqIo;
+use crate::http::HttpIo;
 use concur_core::clock::Clock;
 use concur_core::experiment::Plan;
 use concur_core::report::WorkerShare;
@@ -215,7 +215,7 @@ pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> Ex
             .set_nonblocking(true)
             .map_err(|err| err.to_string())?;
         let clock = NativeClock;
-        let io = UreqIo::default();
+        let io = HttpIo::default();
         send(&FromWorker::Ready {
             pid: std::process::id(),
             ready_ns: clock.now_ns(),

@@ -44,7 +44,7 @@ pub(super) fn health_check() -> Lesson {
              next URL whenever a slot frees up. Expect the threads to finish in about one \
              second (two slow URLs each); in the timeline each thread lane holds its own ten \
              tasks, and each process lane starts with a spawn slice.",
-            // Sources: native/src/http.rs (ureq's per-request timeout bounds the
+            // Sources: native/src/http.rs (one deadline bounds every step of the
             // whole request); native/src/exec/asynch.rs (reqwest's likewise).
             "Timeouts: every check here gives up 5 s after it starts, under every model, \
              whatever the server does, since the whole request is bounded (a blocking \
