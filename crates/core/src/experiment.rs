@@ -9,7 +9,7 @@ use crate::answer::TaskAnswer;
 use crate::claims::{ClaimCheck, ClaimCtx};
 use crate::explain::Measured;
 use crate::model::Model;
-use crate::params::{Limit, Params, group};
+use crate::params::{Limit, ParamError, Params, group};
 use crate::trace::Lane;
 use crate::workload;
 use serde::{Deserialize, Serialize};
@@ -303,6 +303,9 @@ pub struct Experiment {
     pub tutorial_seconds: &'static [(Model, f64)],
     /// The sentences explaining a run (see [`crate::explain`]).
     pub(crate) explain: fn(&Measured) -> Vec<String>,
+    /// How the browser runs this experiment, where it differs from the
+    /// native runner (the page shows it beside the knobs).
+    pub browser_note: Option<&'static str>,
 }
 
 impl Experiment {
@@ -353,6 +356,12 @@ impl Experiment {
     /// batch size, what finishes where it counts rows.
     pub fn n_limit(&self) -> Limit {
         self.n_limit
+    }
+
+    /// Checks what `Params` cannot check alone: `--n` within this
+    /// experiment's own range (rows, batch sizes and gaps have their own).
+    pub fn check_params(&self, params: &Params) -> Result<(), ParamError> {
+        self.n_limit.check(params.n()).map(|_| ())
     }
 
     /// True when the experiment makes HTTP requests (and so needs a server

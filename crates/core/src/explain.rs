@@ -125,9 +125,41 @@ pub(crate) fn cpu_bound(m: &Measured) -> Vec<String> {
     sentences
 }
 
+/// Why one plain loop won, as far as the run shows it: the closest model's
+/// measured overheads (starting workers, shipping data, waiting for the
+/// GIL, summed over its workers) against what it lost by.
+pub(crate) fn sequential_won(m: &Measured, winner: &ModelResult) -> String {
+    let closest = m
+        .results
+        .iter()
+        .filter(|r| r.answer_ok && r.model != Model::Sequential)
+        .min_by(|a, b| a.wall_s.median.total_cmp(&b.wall_s.median));
+    let Some(closest) = closest else {
+        return "no other model answered correctly to compare with".to_string();
+    };
+    let lost_by = closest.wall_s.median - winner.wall_s.median;
+    let time = &closest.time;
+    let overhead = time.spawn_s + time.serialize_s + time.gil_wait_s;
+    if overhead >= lost_by && overhead > 0.0 {
+        format!(
+            "nothing else beat one plain loop: the closest, {}, lost by {}, and spent {} starting workers, shipping data and waiting for the GIL (summed over its workers)",
+            closest.model.name(),
+            seconds_text(lost_by),
+            seconds_text(overhead)
+        )
+    } else {
+        format!(
+            "nothing else beat one plain loop; the closest, {}, lost by {}, and this run does not show where (its start-up, shipping and GIL waits came to {})",
+            closest.model.name(),
+            seconds_text(lost_by),
+            seconds_text(overhead)
+        )
+    }
+}
+
 fn cpu_winner_reason(m: &Measured, winner: &ModelResult) -> String {
     if winner.model == Model::Sequential {
-        return "nothing else beat one plain loop: the others' overheads cost more than they overlapped".to_string();
+        return sequential_won(m, winner);
     }
     let speedup = winner.speedup;
     match (winner.cpu_util, speedup) {
@@ -171,10 +203,21 @@ fn gil_on_cpu(m: &Measured) -> Option<String> {
                 Some(util) if util <= ONE_CORE => format!(" on {}", cores_text(util, m.cores)),
                 _ => String::new(),
             };
-            format!(
-                "Threads-gil stayed at {s:.2}x, about as fast as one thread, as CPython's threads are on CPU work: a thread must hold the one global lock to compute, so its {} threads took turns{one_core} ({waited:.2} s waiting for the lock in all), and each handover costs little",
-                gil.workers
-            )
+            let waiting = if waited > 0.0 {
+                format!(" ({waited:.2} s waiting for the lock in all)")
+            } else {
+                String::new()
+            };
+            if gil.workers > 1 {
+                format!(
+                    "Threads-gil stayed at {s:.2}x, about as fast as one thread, as CPython's threads are on CPU work: a thread must hold the one global lock to compute, so its {} threads took turns{one_core}{waiting}, and each handover costs little",
+                    gil.workers
+                )
+            } else {
+                format!(
+                    "Threads-gil stayed at {s:.2}x with one thread, which had the lock to itself{one_core}"
+                )
+            }
         }
         Some(s) if s < LITTLE_LOSS => format!(
             "Threads-gil fell to {s:.2}x, slower than one plain loop by more than handing the lock over should cost (CPython 3.11 loses about nothing); the machine may have been busy"
@@ -238,7 +281,11 @@ pub(crate) fn io_bound(m: &Measured, waited: &str) -> Vec<String> {
     let Some(winner) = m.winner() else {
         return Vec::new();
     };
-    let reason = io_winner_reason(winner, waited);
+    let reason = if winner.model == Model::Sequential {
+        sequential_won(m, winner)
+    } else {
+        io_winner_reason(winner, waited)
+    };
     let mut sentences = vec![winner_sentence(winner, &reason)];
     sentences.extend(gil_on_io(m));
     sentences.extend(processes_costs(m));
@@ -247,10 +294,6 @@ pub(crate) fn io_bound(m: &Measured, waited: &str) -> Vec<String> {
 
 fn io_winner_reason(winner: &ModelResult, waited: &str) -> String {
     match winner.speedup {
-        _ if winner.model == Model::Sequential => {
-            "nothing else beat one plain loop: the others' overheads cost more than they overlapped"
-                .to_string()
-        }
         Some(s) if s >= OVERLAP => {
             format!("{waited} at the same time instead of one after another")
         }

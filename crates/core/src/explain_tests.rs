@@ -227,3 +227,30 @@ fn a_busy_machine_is_named_only_when_one_plain_loop_lacked_a_core() {
     let quiet = cpu(&[sequential(1.0), threads]);
     assert!(!quiet.contains("other programs"), "{quiet}");
 }
+
+#[test]
+fn when_one_loop_wins_the_overheads_are_blamed_only_when_they_were_measured() {
+    let with_time = |model, median, spawn_s, serialize_s| ModelResult {
+        time: TimeBreakdown {
+            spawn_s,
+            serialize_s,
+            ..TimeBreakdown::default()
+        },
+        ..busy(model, median, Some(1.0 / median), Some(1.0))
+    };
+    let costly = cpu(&[sequential(1.0), with_time(Model::Processes, 1.3, 0.2, 0.2)]);
+    assert!(
+        costly
+            .contains("the closest, processes, lost by 0.30 s, and spent 0.40 s starting workers"),
+        "{costly}"
+    );
+    let unexplained = io(&[sequential(1.0), with_time(Model::Processes, 1.3, 0.01, 0.0)]);
+    assert!(
+        unexplained.contains("this run does not show where"),
+        "{unexplained}"
+    );
+    assert!(
+        !unexplained.contains("overheads cost more"),
+        "{unexplained}"
+    );
+}

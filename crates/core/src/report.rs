@@ -379,7 +379,17 @@ impl Report {
             }
             None => return Err("no schema_version: not a concur report".to_string()),
         }
-        serde_json::from_value(value).map_err(|err| format!("not a concur report: {err}"))
+        let report: Report = serde_json::from_value(value).map_err(|err| err.to_string())?;
+        let experiment = crate::experiment::find(&report.experiment).ok_or_else(|| {
+            format!(
+                "its experiment \"{}\" is not one this build knows",
+                report.experiment
+            )
+        })?;
+        experiment
+            .check_params(&report.params)
+            .map_err(|err| format!("its params are out of range: {err}"))?;
+        Ok(report)
     }
 }
 

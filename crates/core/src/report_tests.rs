@@ -212,6 +212,36 @@ fn json_round_trips_and_refuses_other_versions() {
 }
 
 #[test]
+fn an_imported_report_with_knobs_out_of_range_is_refused_by_name() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let runs = vec![ModelRuns {
+        model: Model::Sequential,
+        workers: 1,
+        runs: vec![run(10, 10, right)],
+    }];
+    let report = Report::build(&experiment, &plan, &params, machine(4), "test", &runs);
+    let mut value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    value["params"]["workers"] = 0.into();
+    let err = Report::from_json(&value.to_string()).unwrap_err();
+    assert!(
+        err.contains("--workers must be a whole number from 1 to 512"),
+        "{err}"
+    );
+    // In range for Params, out of range for cpu-sqrt (its n starts at 1).
+    let mut value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    value["params"]["n"] = 0.into();
+    let err = Report::from_json(&value.to_string()).unwrap_err();
+    assert!(err.contains("params are out of range: --n must"), "{err}");
+    let mut value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    value["experiment"] = "nope".into();
+    let err = Report::from_json(&value.to_string()).unwrap_err();
+    assert!(
+        err.contains("\"nope\" is not one this build knows"),
+        "{err}"
+    );
+}
+
+#[test]
 fn without_sequential_the_gil_sentence_makes_no_claim_about_speedup() {
     let (experiment, params, plan, right) = cpu_setup();
     let runs = vec![

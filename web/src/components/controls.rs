@@ -21,19 +21,6 @@ fn value_of(event: &Event) -> String {
         .unwrap_or_default()
 }
 
-/// What differs in the browser for an experiment, said where its knobs are.
-fn in_this_browser(experiment: &str) -> Option<&'static str> {
-    match experiment {
-        "db-inserts" => Some(
-            "In this browser: real SQLite, compiled into the runner's WebAssembly, with the database in memory. This SQLite is built single-threaded and a page has no file two WebAssembly instances can open at once, so the thread workers share one connection behind a lock (waiting for it is waiting for SQLite's single writer) and each process worker has a database of its own. Natively every worker has its own connection to one SQLite file.",
-        ),
-        "echo-server" => Some(
-            "In this browser: a page cannot open TCP sockets, so this is an in-page equivalent. Each client is an arrival scheduled on the run's clock; the server's workers (at most 8 threads here, not one per connection) wait for it, run the same handler and answer. `concur run echo-server` runs a real TCP server against real clients.",
-        ),
-        _ => None,
-    }
-}
-
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
     let state = &props.state;
@@ -111,7 +98,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </select>
             </label>
             <p class="summary">{ experiment.summary }{ ". The tutorial: " }{ experiment.claim }{ "." }</p>
-            if let Some(note) = in_this_browser(experiment.id) {
+            if let Some(note) = experiment.browser_note {
                 <p class="browser-note" id="browser-note">{ note }</p>
             }
             <div class="knobs">{ for knobs }</div>

@@ -118,6 +118,11 @@ async fn run(request: RunRequest, threads_ok: bool) -> FromRunner {
             message: format!("unknown experiment \"{}\"", request.experiment),
         };
     };
+    if let Err(err) = experiment.check_params(&request.params) {
+        return FromRunner::Failed {
+            message: err.to_string(),
+        };
+    }
     if let Err(err) = BROWSER_WORKERS.check(u64::from(request.params.workers())) {
         return FromRunner::Failed {
             message: err.to_string(),

@@ -29,6 +29,7 @@ pub(super) fn experiment() -> Experiment {
             )
         },
         claims,
+        browser_note: None,
         tutorial_seconds: &[(Model::Async, 3.45)],
         explain,
     }

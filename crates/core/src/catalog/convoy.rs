@@ -68,7 +68,7 @@ pub(super) fn experiment() -> Experiment {
         // +20.6 ms per 10 ms request, about four intervals (2.69x); with a
         // keep-alive `requests.Session` 1.46x; at a 0.5 ms interval 1.15x;
         // with the CPU work in a process 0.99x.
-        claim: "under the GIL a thread back from I/O waits up to a whole switch interval (5 ms) every time it needs the lock back from a CPU-bound thread, several times per request (looking the host up, connecting, sending, each receive, closing), so short requests beside CPU work take two to three times as long; a shorter interval or a process removes most of it",
+        claim: "under the GIL a thread back from I/O waits a whole switch interval (5 ms) every time it needs the lock back from a CPU-bound thread, several times per request (looking the host up, connecting, sending, each receive, closing), so short requests beside CPU work take two to three times as long; a shorter interval or a process removes most of it",
         defaults: defaults(100, 2, 1_000_000, 10, 1, 0),
         defaults_note: "100 requests of 10 ms, each on a new connection (requests.get), beside a thread summing square roots in rounds of 1,000,000 until they are done, 2 workers (CPython 3.11 measured here: 2.69x); try --gil-switch-ms 0.5",
         n_means: Some(
@@ -82,6 +82,7 @@ pub(super) fn experiment() -> Experiment {
         claims,
         // The tutorial has no convoy section; the figures it is checked
         // against are CPython's, measured here (see `claims`).
+        browser_note: None,
         tutorial_seconds: &[],
         explain,
     }

@@ -41,6 +41,7 @@ pub(super) fn experiment() -> Experiment {
             )
         },
         claims,
+        browser_note: None,
         tutorial_seconds: &[
             (Model::Sequential, 8.45),
             (Model::ThreadsGil, 10.32),

@@ -36,6 +36,7 @@ pub(super) fn experiment() -> Experiment {
             (ops, Dispatch::Queue)
         },
         claims,
+        browser_note: None,
         tutorial_seconds: &[(Model::Sequential, 3.82), (Model::Processes, 1.15)],
         explain: cpu_bound,
     }

@@ -38,6 +38,9 @@ pub(super) fn experiment() -> Experiment {
             )
         },
         claims,
+        browser_note: Some(
+            "In this browser: real SQLite, compiled into the runner's WebAssembly, with the database in memory. This SQLite is built single-threaded and a page has no file two WebAssembly instances can open at once, so the thread workers share one connection behind a lock (waiting for it is waiting for SQLite's single writer) and each process worker has a database of its own. Natively every worker has its own connection to one SQLite file.",
+        ),
         tutorial_seconds: &[(Model::ThreadsGil, 0.45)],
         explain,
     }

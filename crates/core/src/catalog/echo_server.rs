@@ -7,7 +7,7 @@ use crate::claims::{
     ClaimCheck, ClaimCtx, answered_in_one_wait, check, clearly_longer, within_one_wait,
 };
 use crate::experiment::{Bound, Dispatch, Experiment, Op, QuickN};
-use crate::explain::{Measured, gil_on_io, processes_costs, winner_sentence};
+use crate::explain::{Measured, gil_on_io, processes_costs, sequential_won, winner_sentence};
 use crate::model::Model;
 use crate::params::{self, Limit};
 use crate::report::ModelResult;
@@ -47,6 +47,9 @@ pub(super) fn experiment() -> Experiment {
         },
         claims,
         // The tutorial's section gives no times.
+        browser_note: Some(
+            "In this browser: a page cannot open TCP sockets, so this is an in-page equivalent. Each client is an arrival scheduled on the run's clock; the server's workers (at most 8 threads here, not one per connection) wait for it, run the same handler and answer. `concur run echo-server` runs a real TCP server against real clients.",
+        ),
         tutorial_seconds: &[],
         explain,
     }
@@ -102,9 +105,7 @@ fn winner_reason(m: &Measured, winner: &ModelResult) -> String {
     let wait_ms = m.params.delay_ms() as f64;
     let clients = m.params.tasks();
     match winner.request_ms {
-        _ if winner.model == Model::Sequential => {
-            "serving one connection at a time was enough here, the others' overheads cost more than they overlapped".to_string()
-        }
+        _ if winner.model == Model::Sequential => sequential_won(m, winner),
         Some(ms) if !within_one_wait(ms, wait_ms) => format!(
             "though its clients waited {ms:.0} ms on average, more than one handler wait ({wait_ms:.0} ms), so it did not serve them all at once"
         ),

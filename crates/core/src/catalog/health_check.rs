@@ -24,6 +24,7 @@ pub(super) fn experiment() -> Experiment {
         quick_n: QuickN::Work,
         planner: |params, base| (mixed_gets(params, base, CHECK_TIMEOUT_MS), Dispatch::Slices),
         claims,
+        browser_note: None,
         tutorial_seconds: &[
             (Model::ThreadsGil, 15.32),
             (Model::Processes, 18.45),

@@ -24,6 +24,7 @@ pub(super) fn experiment() -> Experiment {
         quick_n: QuickN::Work,
         planner: delayed_gets,
         claims,
+        browser_note: None,
         tutorial_seconds: &[(Model::Sequential, 10.0), (Model::ThreadsGil, 2.15)],
         explain,
     }

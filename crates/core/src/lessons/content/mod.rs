@@ -247,11 +247,31 @@ mod tests {
             "spawn and forkserver start methods each worker also imports",
             "spawn and forkserver start methods the child is a fresh interpreter",
             "do not expect the tutorial's gap",
+            "up to a whole switch interval",
+            "(even slower)",
+            "needs about 2 s per task",
         ];
         for lesson in lessons() {
             let text = all_text(&lesson);
             for claim in refuted {
                 assert!(!text.contains(claim), "{}: still says {claim:?}", lesson.id);
+            }
+        }
+        // The catalog's own words (what `concur list`, reports and the page
+        // show beside each experiment) follow the same corrections.
+        for experiment in crate::experiment::catalog() {
+            let text = [
+                experiment.summary,
+                experiment.claim,
+                experiment.defaults_note,
+            ]
+            .join(" ");
+            for claim in refuted {
+                assert!(
+                    !text.contains(claim),
+                    "{}: still says {claim:?}",
+                    experiment.id
+                );
             }
         }
     }
