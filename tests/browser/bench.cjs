@@ -12,12 +12,18 @@
 // - the first Run: the runner is ready and Run can be pressed;
 // and then what the first db-inserts run adds (the database runner, the
 // only binary with SQLite), which must be nothing before it.
+//
+// The static host: the same folder under a sub-path of python3's
+// http.server (no headers, no endpoints, no compression), as a learner
+// who opens a link meets it: the time from navigation to a usable first
+// lesson, through the one reload the service worker needs, and browser
+// free threads over sequential there.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
-const { bin, dist, concurServe, browser, open, setUp, run } = require('./support.cjs');
+const { bin, dist, concurServe, staticServe, browser, open, openHosted, setUp, run } = require('./support.cjs');
 
 const N = 50000000;
 const KB = 1024;
@@ -97,15 +103,39 @@ async function weight(server) {
   }
 }
 
+/** Browser sequential and free-threads medians (s) of cpu-sqrt on an open page. */
+async function cpuMedians(page) {
+  await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 4, n: N, runs: 3, warmup: 1 });
+  for (const model of ['threads-gil', 'processes', 'async']) await page.uncheck(`#model-${model}`);
+  const rows = await run(page);
+  return {
+    sequential: seconds(rows.find((r) => r.model === 'sequential').cells[2]),
+    free: seconds(rows.find((r) => r.model === 'threads-free').cells[2]),
+  };
+}
+
+async function staticHost() {
+  const host = await staticServe({ subPath: 'concur' });
+  const { page, close } = await browser();
+  try {
+    const navigated = Date.now();
+    await openHosted(page, host.url);
+    // The mark of the page as it stands after the service worker's reload.
+    const usableAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByName('concur-first-render')[0].startTime);
+    line('static host: navigation to a usable first lesson (with its one reload)', 'reported', `${(usableAt - navigated).toFixed(0)} ms`, true);
+    const { sequential, free } = await cpuMedians(page);
+    const speedup = sequential / free;
+    line('static host: browser threads-free, 2 workers, over sequential', '>= 1.70x', `${speedup.toFixed(2)}x`, speedup >= 1.7);
+  } finally {
+    try { await close(); } finally { await host.stop(); }
+  }
+}
+
 async function speed(server) {
   const { page, close } = await browser();
   try {
     await open(page, server.url);
-    await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 4, n: N, runs: 3, warmup: 1 });
-    for (const model of ['threads-gil', 'processes', 'async']) await page.uncheck(`#model-${model}`);
-    const rows = await run(page);
-    const browserSequential = seconds(rows.find((r) => r.model === 'sequential').cells[2]);
-    const browserFree = seconds(rows.find((r) => r.model === 'threads-free').cells[2]);
+    const { sequential: browserSequential, free: browserFree } = await cpuMedians(page);
     const native = JSON.parse(execFileSync(bin, ['run', 'cpu-sqrt', '--models', 'sequential', '--n', String(N),
       '--tasks', '4', '--runs', '3', '--warmup', '1', '--json', '--quiet']));
     const nativeSequential = native.results[0].wall_s.median;
@@ -127,6 +157,7 @@ async function speed(server) {
   } finally {
     await server.stop();
   }
+  await staticHost();
   const width = Math.max(...lines.map((l) => l.what.length));
   const targetWidth = Math.max(...lines.map((l) => l.target.length));
   console.log(`concur playground bench (headless Chromium); ratios from this one run\n`);
