@@ -37,7 +37,18 @@ test('SQLite is downloaded only for db-inserts, whose every model runs it', asyn
     'the everyday runner carries no SQLite');
 
   await setUp(page, 'db-inserts', { workers: 2, tasks: 3, n: 4, 'delay-ms': 1, runs: 1, warmup: 0 });
+  // The first database run says what it waits for while SQLite's runner
+  // loads: every status line shown during the run is recorded.
+  await page.evaluate(() => {
+    window.statusLines = [];
+    new MutationObserver(() => {
+      for (const line of document.querySelectorAll('.progress')) window.statusLines.push(line.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   const rows = await run(page);
+  const statusLines = await page.evaluate(() => window.statusLines);
+  assert.ok(statusLines.some((line) => line.includes('downloading and starting the database runner')),
+    `the wait for SQLite's runner was shown: ${[...new Set(statusLines)].join(' | ')}`);
   assert.deepEqual(rows.map((r) => r.model), MODELS);
   for (const row of rows) assert.equal(row.cells[6], 'ok 12 rows committed', row.model);
   const dbWasm = fetched.filter((f) => /^\/runner_db-[0-9a-f]+_bg\.wasm$/.test(f.path));

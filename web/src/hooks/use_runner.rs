@@ -147,6 +147,10 @@ fn db_failed(
 }
 
 /// Starts the database runner, holding `first` until it is ready.
+/// What the status line says while the database runner loads.
+const DB_DOWNLOAD: &str =
+    "downloading and starting the database runner (SQLite, needed by db-inserts alone)";
+
 fn start_db(dispatch: &UseReducerDispatcher<State>, runners: &Shared, first: String) {
     let weak = Rc::downgrade(runners);
     let on_message = {
@@ -181,7 +185,16 @@ fn start_db(dispatch: &UseReducerDispatcher<State>, runners: &Shared, first: Str
         }
     };
     match start_runner(&loader_url(DB_RUNNER), "runner-db", on_message, on_error) {
-        Ok(started) => runners.borrow_mut().db = DbRunner::Starting(started, vec![first]),
+        Ok(started) => {
+            // Long work shows progress: the first database run waits for
+            // SQLite's runner to download and start.
+            dispatch.dispatch(Action::Runner(FromRunner::Progress {
+                done: 0,
+                total: 0,
+                label: DB_DOWNLOAD.into(),
+            }));
+            runners.borrow_mut().db = DbRunner::Starting(started, vec![first]);
+        }
         Err(why) => db_failed(
             &weak,
             dispatch,
