@@ -243,53 +243,6 @@ fn serve_on_localhost_stays_on_loopback_without_a_warning() {
     );
 }
 
-/// `concur serve --port 0 --dir DIR`, killed and reaped on drop.
-struct ServedDir {
-    child: std::process::Child,
-    base: String,
-}
-
-impl ServedDir {
-    fn start(dir: &std::path::Path) -> ServedDir {
-        let mut child = Command::new(CONCUR_BINARY)
-            .args(["serve", "--port", "0", "--dir"])
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start concur serve --dir: {err}"));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, first_line) = channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = sender.send(lines.next().and_then(Result::ok));
-            for _ in lines {}
-        });
-        let mut served = ServedDir {
-            child,
-            base: String::new(),
-        };
-        let line = match first_line.recv_timeout(Duration::from_secs(30)) {
-            Ok(Some(line)) => line,
-            other => panic!("concur serve --dir printed no first line: {other:?}"),
-        };
-        served.base = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no http:// URL in {line:?}"))
-            .to_string();
-        served
-    }
-}
-
-impl Drop for ServedDir {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// What a GET with `Accept-Encoding: accept` (none if empty) received:
 /// the response's content encoding, the raw body bytes, and its headers.
 struct Fetched {
@@ -377,9 +330,10 @@ fn serve_dir_compresses_with_brotli_or_gzip_as_asked_and_keeps_isolation_headers
     }
     std::fs::write(dir.join("app.js"), compressible_bytes(30_000)).expect("write app.js");
     std::fs::write(dir.join("app.js.br"), &packed).expect("write app.js.br");
-    let served = ServedDir::start(&dir.join(""));
+    let served = ServeProcess::start_with_dir(&dir.join(""));
+    let base = served.base_url();
     for (file, original) in [("runner_bg.wasm", &wasm), ("runner.js", &script)] {
-        let url = format!("{}/{file}", served.base);
+        let url = format!("{}/{file}", base);
 
         let br = fetch_encoded(&url, "br");
         assert_eq!(br.encoding.as_deref(), Some("br"), "{file}");
@@ -415,17 +369,17 @@ fn serve_dir_compresses_with_brotli_or_gzip_as_asked_and_keeps_isolation_headers
     // Both offered: brotli wins; the endpoints' tiny answers go as they are,
     // the delayed one after its delay.
     assert_eq!(
-        fetch_encoded(&format!("{}/runner.js", served.base), "gzip, deflate, br")
+        fetch_encoded(&format!("{}/runner.js", base), "gzip, deflate, br")
             .encoding
             .as_deref(),
         Some("br")
     );
-    let prebuilt = fetch_encoded(&format!("{}/app.js", served.base), "br");
+    let prebuilt = fetch_encoded(&format!("{}/app.js", base), "br");
     assert_eq!(prebuilt.encoding.as_deref(), Some("br"));
     assert!(prebuilt.body == packed, "app.js.br is sent as it is");
     assert_isolated(&prebuilt, "app.js from app.js.br");
     let started = Instant::now();
-    let delayed = fetch_encoded(&format!("{}/delay/50", served.base), "br, gzip");
+    let delayed = fetch_encoded(&format!("{}/delay/50", base), "br, gzip");
     assert!(started.elapsed() >= Duration::from_millis(50));
     assert_eq!(delayed.encoding, None);
     assert_eq!(delayed.body, br#"{"delay_ms":50}"#);

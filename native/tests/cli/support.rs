@@ -7,7 +7,7 @@ use crate::procs::send_signal;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, channel};
@@ -193,8 +193,18 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts the server and reads the address from its first stdout line.
     pub fn start() -> ServeProcess {
+        ServeProcess::start_with(&[])
+    }
+
+    /// `concur serve --port 0 --dir DIR`: the endpoints and a site.
+    pub fn start_with_dir(dir: &Path) -> ServeProcess {
+        ServeProcess::start_with(&["--dir".as_ref(), dir.as_os_str()])
+    }
+
+    fn start_with(extra: &[&std::ffi::OsStr]) -> ServeProcess {
         let mut child = Command::new(CONCUR_BINARY)
             .args(["serve", "--port", "0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

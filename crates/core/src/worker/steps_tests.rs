@@ -1,6 +1,7 @@
 //! Tests of GETs in blocking steps under the emulated GIL, and of the
 //! convoy's CPU task computing for as long as the I/O is busy.
 
+use super::tests::plan_of;
 use super::*;
 use crate::trace::Trace;
 use crate::workload;
@@ -52,21 +53,6 @@ impl BlockingIo for Stepwise<'_> {
         Err("no database here".into())
     }
     fn sleep_ms(&self, _ms: u64) {}
-}
-
-fn plan_of(ops: Vec<Op>) -> Plan {
-    Plan {
-        experiment: "test",
-        tasks: ops
-            .into_iter()
-            .enumerate()
-            .map(|(idx, op)| Task {
-                idx: idx as u32,
-                op,
-            })
-            .collect(),
-        dispatch: Dispatch::Queue,
-    }
 }
 
 const REQUESTS: u32 = 6;

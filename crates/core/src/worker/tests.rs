@@ -191,7 +191,8 @@ fn blocking_io_runs_without_the_gil() {
     );
 }
 
-fn plan_of(ops: Vec<Op>) -> Plan {
+/// A plan of `ops` taken from one queue (the steps tests use it too).
+pub(super) fn plan_of(ops: Vec<Op>) -> Plan {
     Plan {
         experiment: "test",
         tasks: ops
