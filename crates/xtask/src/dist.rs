@@ -1,21 +1,40 @@
 //! Makes trunk's output deployable on any static host, under any sub-path:
 //! what `cargo xtask web` (and so `play` and `dist`) does after trunk.
 //!
+//! Every file of the build carries the content hash of its final bytes in
+//! its name (FNV-1a, 16 hex digits), except the fixed entry points
+//! index.html and sw.js (and the empty `.nojekyll`), so a browser or proxy
+//! cache can never pair a file of one deploy with a file of another.
 //! Trunk already writes relative URLs (`public_url = "./"` in Trunk.toml)
-//! and content-hashes the page's own files, but names worker outputs after
-//! their binary (`runner.js`, `runner_bg.wasm`), because a worker's URL is
-//! written in code. Here each worker's wasm and glue get content-hashed
-//! names and its loader shim (`runner_loader.js`) is rewritten to import
-//! them, then gets a content-hashed name of its own, which a
-//! `<meta name="concur-worker">` line in index.html tells the page (the
-//! page starts its runners from there). Then the service worker (`sw.js`)
+//! and hashes the page's own files, but names worker outputs after their
+//! binary (`runner.js`, `runner_bg.wasm`), because a worker's URL is written
+//! in code, and leaves wasm-bindgen's `snippets/` (wasm-bindgen-rayon's
+//! `workerHelpers.no-bundler.js`) under a folder named by the crate's hash,
+//! not the file's. So, in order:
+//! 1. each file below `snippets/` gets its content hash in its name
+//!    (`workerHelpers.no-bundler-<hash>.js`) and the glue files' imports and
+//!    index.html's `modulepreload` links follow (the snippet fetches its own
+//!    `import.meta.url`, so its name is free);
+//! 2. each worker's wasm and glue (now final) get content-hashed names and
+//!    its loader shim (`runner_loader.js`) is rewritten to import them, then
+//!    gets a content-hashed name of its own, which a
+//!    `<meta name="concur-worker">` line in index.html tells the page (the
+//!    page starts its runners from there);
+//! 3. trunk's page files whose name no longer names their content (the
+//!    app's glue, whose import step 1 rewrote) and those hashed by trunk's
+//!    own function (its wasm, the stylesheet) are renamed to their FNV hash
+//!    and index.html follows; then every `integrity` attribute of index.html
+//!    is recomputed from the files as they are (`dist_sri.rs`).
+//!
+//! Steps 1 and 3 live in `dist_snippets.rs`.
+//!
+//! Then every URL in index.html and the loaders is checked to be relative,
+//! and every name to carry its content's hash; the service worker (`sw.js`)
 //! gets the build's content hash and file list, which name and fill its
 //! offline cache, and `.nojekyll` tells GitHub Pages to publish the folder
-//! as it is. Last, every URL in index.html and the loaders is checked to be
-//! relative. Unhashed on purpose: index.html and sw.js (fixed entry
-//! points), and wasm-bindgen's `snippets/`, whose folder name carries the
-//! crate's own hash.
+//! as it is.
 
+use crate::dist_snippets::{hash_snippets, rehash_page_files, unhashed};
 use anyhow::{Context, Result, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,12 +53,12 @@ fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-fn content_hash(bytes: &[u8]) -> String {
+pub fn content_hash(bytes: &[u8]) -> String {
     format!("{:016x}", fnv1a(bytes, FNV_OFFSET))
 }
 
 /// Every file below `dir`, as sorted relative paths with `/` separators.
-fn files_below(dir: &Path) -> Result<Vec<String>> {
+pub fn files_below(dir: &Path) -> Result<Vec<String>> {
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
         for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
             let entry = entry?;
@@ -142,10 +161,12 @@ pub fn finish(dir: &Path) -> Result<String> {
         .into_iter()
         .filter(|f| !f.contains('/') && f.ends_with("_loader.js"))
         .collect();
+    hash_snippets(dir)?;
     for loader in &loaders {
         hash_worker(dir, loader)?;
     }
     let loaders = hash_loaders(dir, &loaders)?;
+    rehash_page_files(dir)?;
     for entry in loaders.iter().map(String::as_str).chain(["index.html"]) {
         let text = fs::read_to_string(dir.join(entry))?;
         let absolute = absolute_urls(&text);
@@ -155,6 +176,13 @@ pub fn finish(dir: &Path) -> Result<String> {
                 absolute.join(", ")
             );
         }
+    }
+    let unhashed = unhashed(dir)?;
+    if !unhashed.is_empty() {
+        bail!(
+            "files without their content hash in their name: {}",
+            unhashed.join(", ")
+        );
     }
     fs::write(dir.join(".nojekyll"), "")?;
     let sw = dir.join("sw.js");
@@ -284,7 +312,9 @@ mod tests {
         let sw = fs::read_to_string(dir.join("sw.js")).unwrap();
         assert!(sw.contains(&format!("hash: \"{hash}\"")), "{sw}");
         assert!(sw.contains(&format!("\"{wasm}\"")), "{sw}");
-        assert!(sw.contains("\"snippets/x/helper.js\""), "{sw}");
+        let helper = format!("snippets/x/helper-{}.js", content_hash(b"x"));
+        assert!(sw.contains(&format!("\"{helper}\"")), "{sw}");
+        assert!(!files.contains(&"snippets/x/helper.js".to_string()));
         assert!(
             !sw.contains("\"sw.js\"") && !sw.contains(BUILD_LINE),
             "{sw}"
@@ -304,5 +334,109 @@ const wasm = await init({ module_or_path: '/app-1_bg.wasm' });</script><img src=
             ["https://x.org/a.png", "/app-1.js", "/app-1_bg.wasm"]
         );
         assert!(absolute_urls("import init from './runner-1.js';").is_empty());
+    }
+
+    /// A build as trunk leaves it, in small: the app's glue and a worker's
+    /// glue import wasm-bindgen-rayon's snippet, index.html preloads it
+    /// with integrity, and trunk's hashes are not FNV.
+    fn trunk_output(dir: &Path) {
+        let snippet = "snippets/rayon-0123456789abcdef/src/workerHelpers.no-bundler.js";
+        let import = format!("import {{ startWorkers }} from './{snippet}';\n");
+        fs::create_dir_all(dir.join("snippets/rayon-0123456789abcdef/src")).unwrap();
+        fs::write(dir.join(snippet), "fetch(import.meta.url);").unwrap();
+        fs::write(dir.join("app-5386d7948a53b9a7.js"), format!("{import}app")).unwrap();
+        fs::write(dir.join("app-5386d7948a53b9a7_bg.wasm"), b"\0asm app").unwrap();
+        fs::write(dir.join("style-d1671c300bbefdf.css"), "body {}").unwrap();
+        fs::write(
+            dir.join("runner_loader.js"),
+            "import init from './runner.js';await init();",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("runner.js"),
+            format!("{import}module_or_path = new URL('runner_bg.wasm', import.meta.url);"),
+        )
+        .unwrap();
+        fs::write(dir.join("runner_bg.wasm"), b"\0asm runner").unwrap();
+        let stale = "integrity=\"sha384-stale\"";
+        fs::write(
+            dir.join("index.html"),
+            format!(
+                "<head><link rel=\"stylesheet\" href=\"./style-d1671c300bbefdf.css\" {stale}/>\n\
+<script type=\"module\">import init from './app-5386d7948a53b9a7.js';\n\
+await init({{ module_or_path: './app-5386d7948a53b9a7_bg.wasm' }});</script>\n\
+<link rel=\"modulepreload\" href=\"./app-5386d7948a53b9a7.js\" crossorigin=\"anonymous\" {stale}>\
+<link rel=\"modulepreload\" href=\"./{snippet}\" crossorigin=\"anonymous\" {stale}>\
+<link rel=\"preload\" href=\"./app-5386d7948a53b9a7_bg.wasm\" crossorigin=\"anonymous\" {stale} as=\"fetch\">\
+</head>"
+            ),
+        )
+        .unwrap();
+        fs::write(dir.join("sw.js"), format!("{BUILD_LINE}\n")).unwrap();
+    }
+
+    #[test]
+    fn snippets_and_page_files_get_content_hashed_names_and_everything_follows() {
+        let dir = std::env::temp_dir().join(format!("concur-dist-snippets-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        trunk_output(&dir);
+        let hash = finish(&dir).unwrap();
+        let files = files_below(&dir).unwrap();
+        assert_eq!(unhashed(&dir).unwrap(), Vec::<String>::new(), "{files:?}");
+        let snippet = format!(
+            "snippets/rayon-0123456789abcdef/src/workerHelpers.no-bundler-{}.js",
+            content_hash(b"fetch(import.meta.url);")
+        );
+        assert!(files.contains(&snippet), "{files:?}");
+        let import = format!("from './{snippet}';");
+        let app = files
+            .iter()
+            .find(|f| f.starts_with("app-") && f.ends_with(".js"))
+            .unwrap();
+        let app_code = fs::read_to_string(dir.join(app)).unwrap();
+        assert!(app_code.contains(&import), "{app_code}");
+        assert_eq!(
+            *app,
+            format!("app-{}.js", content_hash(app_code.as_bytes()))
+        );
+        let wasm = format!("app-{}_bg.wasm", content_hash(b"\0asm app"));
+        let style = format!("style-{}.css", content_hash(b"body {}"));
+        assert!(files.contains(&wasm) && files.contains(&style), "{files:?}");
+        let index = fs::read_to_string(dir.join("index.html")).unwrap();
+        for name in [app.as_str(), &wasm, &style, &snippet] {
+            assert!(index.contains(&format!("./{name}")), "{name}: {index}");
+        }
+        assert!(!index.contains("5386d7948a53b9a7") && !index.contains("no-bundler.js"));
+        assert!(!index.contains("sha384-stale"), "{index}");
+        assert_eq!(
+            crate::dist_sri::with_fresh_integrity(&dir, &index).unwrap(),
+            index,
+            "every integrity attribute is the file's"
+        );
+        let loader = files
+            .iter()
+            .find(|f| f.starts_with("runner_loader-"))
+            .unwrap();
+        let runner = shim_import(&fs::read_to_string(dir.join(loader)).unwrap())
+            .unwrap()
+            .to_string();
+        let runner_code = fs::read_to_string(dir.join(&runner)).unwrap();
+        assert!(runner_code.contains(&import), "{runner_code}");
+        let sw = fs::read_to_string(dir.join("sw.js")).unwrap();
+        assert!(sw.contains(&format!("\"{snippet}\"")), "{sw}");
+        // Finishing again changes nothing.
+        fs::write(dir.join("sw.js"), format!("{BUILD_LINE}\n")).unwrap();
+        assert_eq!(finish(&dir).unwrap(), hash);
+        assert_eq!(files_below(&dir).unwrap(), files);
+        assert_eq!(fs::read_to_string(dir.join("index.html")).unwrap(), index);
+        // A new snippet (a new deploy) gets a new name.
+        let _ = fs::remove_dir_all(&dir);
+        trunk_output(&dir);
+        let path = "snippets/rayon-0123456789abcdef/src/workerHelpers.no-bundler.js";
+        fs::write(dir.join(path), "fetch(import.meta.url); // 2").unwrap();
+        finish(&dir).unwrap();
+        let again = files_below(&dir).unwrap();
+        assert!(!again.contains(&snippet) && again.iter().any(|f| f.starts_with("snippets/")));
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

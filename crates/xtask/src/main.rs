@@ -12,6 +12,8 @@
 
 mod bench;
 mod dist;
+mod dist_snippets;
+mod dist_sri;
 mod play;
 mod setup;
 mod test;
