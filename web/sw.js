@@ -10,8 +10,11 @@
 //    between workers (the threads models). The page registers it only when
 //    it is not isolated already; under `concur serve` it is never involved.
 // 2. The experiments' endpoints, answered inside the browser with the
-//    semantics and limits of `concur serve` (native/src/server.rs):
-//    /delay/{ms}, /status/{code}, /get, /echo below the scope. Requests
+//    semantics and limits of `concur serve` (native/src/server.rs), which
+//    follow httpbin.org's: /delay/{seconds} (fractions allowed, 10 s at
+//    most), /status/{codes} (one code, or one of a list like 200,500 or
+//    200:0.9,500:0.1 at random), /get, and concur's /echo, below the scope.
+//    The rules are concur-core's `endpoints` module, copied here. Requests
 //    from the runner's workers (fetch and synchronous XHR) pass through it,
 //    so a delay is a real request that really waits.
 // 3. Offline use: the build is cached on install, in a cache named by the
@@ -30,7 +33,11 @@ const CACHE_PREFIX = 'concur-';
 const build = BUILD || { hash: 'unversioned', files: [] };
 const CACHE = `${CACHE_PREFIX}${build.hash}`;
 const SCOPE = new URL(self.registration.scope);
-const DELAY_MAX_MS = 60000;
+/** httpbin's cap on /delay/{seconds} (concur_core::endpoints::DELAY_MAX_S). */
+const DELAY_MAX_S = 10;
+/** Codes /status/{codes} may answer with (concur_core::endpoints::STATUS_RANGE). */
+const STATUS_MIN = 200;
+const STATUS_MAX = 599;
 /** Every answer of an endpoint says who served it; the page shows it. */
 const SERVED_BY = ['x-concur-served-by', 'browser'];
 /** Build files cached when first fetched instead of on install. */
@@ -104,9 +111,9 @@ function isolated(response) {
 function endpoint(request, path, url) {
   const parts = path.split('/');
   const one = parts.length === 2 && parts[1] !== '';
-  if (parts[0] === 'delay' && one) return onlyGet(request) || delay(decode(parts[1]));
+  if (parts[0] === 'delay' && one) return onlyGet(request) || delay(decode(parts[1]), request, url);
   if (parts[0] === 'status' && one) return Promise.resolve(status(decode(parts[1])));
-  if (path === 'get') return onlyGet(request) || Promise.resolve(describe(request, url));
+  if (path === 'get') return onlyGet(request) || Promise.resolve(json(200, described(request, url)));
   if (path === 'echo') return echo(request);
   return null;
 }
@@ -142,48 +149,83 @@ function onlyGet(request) {
   return Promise.resolve(response);
 }
 
-/** `Limit::parse` of concur-core: digits, optionally grouped in threes by
- * one kind of separator (`_` or `,`), within 0..=60,000. */
+/** `endpoints::parse_delay` of concur-core: the seconds to wait for a
+ * plain decimal (`1`, `0.5`, `.5`; no sign, exponent, inf or NaN), capped
+ * at DELAY_MAX_S; null when refused. */
 function parseDelay(text) {
   const trimmed = text.trim();
-  const separators = [...trimmed].filter((c) => c === '_' || c === ',');
-  let digits = trimmed;
-  if (separators.length > 0) {
-    const separator = separators[0];
-    if (separators.some((c) => c !== separator)) return null;
-    const [head, ...rest] = trimmed.split(separator);
-    const headOk = /^[0-9]{1,3}$/.test(head);
-    const restOk = rest.every((group) => /^[0-9]{3}$/.test(group));
-    if (!headOk || !restOk) return null;
-    digits = trimmed.split(separator).join('');
-  }
-  if (!/^[0-9]+$/.test(digits)) return null;
-  const value = Number(digits);
-  return value <= DELAY_MAX_MS ? value : null;
+  if (!/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(trimmed)) return null;
+  return Math.min(Number(trimmed), DELAY_MAX_S);
 }
 
-async function delay(text) {
-  const ms = parseDelay(text);
-  if (ms === null) {
-    return json(400, { error: `delay must be a whole number from 0 to 60,000 (got "${text.trim()}")` });
+/** httpbin's `args`, `headers` (Title-Case names), `origin` and `url`. The
+ * request never left the machine, so its origin is 127.0.0.1. */
+function described(request, url) {
+  const args = {};
+  for (const [name, value] of url.searchParams) {
+    if (!(name in args)) args[name] = value;
+    else if (Array.isArray(args[name])) args[name].push(value);
+    else args[name] = [args[name], value];
   }
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return json(200, { delay_ms: ms });
-}
-
-function status(text) {
-  const code = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(code >= 200 && code <= 599)) {
-    return json(400, { error: `status must be a whole number from 200 to 599 (got "${text}")` });
-  }
-  return json(code, { status: code });
-}
-
-function describe(request, url) {
   const headers = {};
-  for (const [name, value] of request.headers) headers[name] = value;
-  return json(200, { method: request.method, path: url.pathname, query: url.search.slice(1), headers });
+  for (const [name, value] of request.headers) headers[titleCase(name)] = value;
+  if (!('Host' in headers)) headers.Host = url.host;
+  return { args, headers, origin: '127.0.0.1', url: url.href };
 }
+
+/** `endpoints::title_case`: `user-agent` -> `User-Agent`. */
+function titleCase(name) {
+  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase()).join('-');
+}
+
+async function delay(text, request, url) {
+  const seconds = parseDelay(text);
+  if (seconds === null) {
+    return json(400, { error: `/delay/{seconds} takes a number of seconds from 0 to ${DELAY_MAX_S}, like 1 or 0.01 (more than ${DELAY_MAX_S} waits ${DELAY_MAX_S}); got "${text.trim()}"` });
+  }
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return json(200, { ...described(request, url), data: '', files: {}, form: {} });
+}
+
+/** `endpoints::pick_status`: one code, or one of a comma-separated list
+ * picked at random by its weights (`code:weight`, 1 when none is given);
+ * null when refused. */
+function pickStatus(codes, roll) {
+  const choices = [];
+  for (const choice of codes.trim().split(',')) {
+    const at = choice.indexOf(':');
+    const code = (at < 0 ? choice : choice.slice(0, at)).trim();
+    const weightText = at < 0 ? '1' : choice.slice(at + 1).trim();
+    if (!/^[0-9]+$/.test(code)) return null;
+    const value = Number(code);
+    const weight = /^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(weightText) ? Number(weightText) : NaN;
+    if (!(value >= STATUS_MIN && value <= STATUS_MAX) || !(weight >= 0)) return null;
+    choices.push([value, weight]);
+  }
+  const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
+  if (!(total > 0)) return null;
+  let left = Math.min(Math.max(roll, 0), 1) * total;
+  for (const [value, weight] of choices) {
+    if (left < weight) return value;
+    left -= weight;
+  }
+  return [...choices].reverse().find(([, weight]) => weight > 0)[0];
+}
+
+/** That status with an empty body, as httpbin sends it (418: a teapot). */
+function status(text) {
+  const code = pickStatus(text, Math.random());
+  if (code === null) {
+    return json(400, { error: `Invalid status code: /status/{codes} takes a code from ${STATUS_MIN} to ${STATUS_MAX}, a list like 200,500 (one at random) or weights like 200:0.9,500:0.1; got "${text}"` });
+  }
+  const response = reply(code, code === 418 ? TEAPOT : '', null);
+  response.headers.set('content-type', 'text/html; charset=utf-8');
+  if (code === 418) response.headers.set('x-more-info', 'http://tools.ietf.org/html/rfc2324');
+  return response;
+}
+
+/** What native/src/server/httpbin.rs's 418 says. */
+const TEAPOT = "\n    -=[ teapot ]=-\n\n    I'm a teapot (RFC 2324): no coffee here.\n";
 
 async function echo(request) {
   const body = await request.arrayBuffer();

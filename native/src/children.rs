@@ -8,6 +8,30 @@
 use std::sync::Mutex;
 
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// Children started as the leader of a process group of their own (a
+/// Python twin and the processes it starts): Ctrl-C kills the whole group.
+static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn groups() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    GROUPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Registers `pid`, the leader of its own process group.
+pub fn register_group(pid: u32) {
+    groups().push(pid);
+}
+
+/// Kills what is left of `pid`'s group (it has exited or must stop) and
+/// forgets it.
+pub fn kill_group(pid: u32) {
+    // SAFETY: kill has no memory effects; an empty group only yields ESRCH.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+    }
+    groups().retain(|&group| group != pid);
+}
 
 fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
     CHILDREN
@@ -30,6 +54,12 @@ pub fn unregister(pid: u32) {
 /// report the kills as worker failures and exit 1 before this exits 130.
 fn kill_all_and_exit() -> ! {
     let registry = children();
+    for &group in groups().iter() {
+        // SAFETY: as below; the minus sign names the whole process group.
+        unsafe {
+            libc::kill(-(group as libc::pid_t), libc::SIGKILL);
+        }
+    }
     for &pid in registry.iter() {
         // SAFETY: kill has no memory effects; a stale pid only yields ESRCH.
         unsafe {

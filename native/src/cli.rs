@@ -25,7 +25,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// List the experiments, their defaults and the models
     List,
-    /// Serve the I/O endpoints (/delay/{ms}, /status/{code}, /get, /echo), and with --dir a site, until Ctrl-C
+    /// Serve the I/O endpoints (/delay/{seconds}, /status/{codes}, /get, /echo: httpbin.org's paths), and with --dir a site, until Ctrl-C
     Serve(ServeArgs),
     /// Measure the speed targets and print them as ratios (exit 1 when one is missed or fails)
     Bench(BenchArgs),
@@ -33,6 +33,10 @@ pub enum Command {
     Advise(AdviseArgs),
     /// Run every experiment and check the tutorial's claims on this machine (exit 1 when one does not hold)
     Tour(TourArgs),
+    /// Run an experiment's Python twin with this machine's python3 beside concur's models (no experiment: list the twins)
+    Python(Box<PythonArgs>),
+    /// How close the emulated GIL comes to CPython's: the GIL-sensitive shapes under both (exit 1 when one is off by more than 15%)
+    Fidelity(FidelityArgs),
     /// Read the course: list the lessons, or print one (by id or number)
     Lesson {
         /// A lesson id (`gil`) or section number (`2`)
@@ -80,7 +84,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The experiment to run (see `concur list`)
-    pub experiment: String,
+    pub experiment: Option<String>,
     /// Models to run: comma-separated names, `threads` for both thread models, or `all`
     #[arg(long, value_name = "LIST")]
     pub models: Option<String>,
@@ -108,6 +112,9 @@ pub struct RunArgs {
     /// Send the I/O to this http:// URL instead of the built-in server
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Blocking GETs (sequential, threads, processes) reuse one connection per worker (requests.Session) instead of opening one per request (requests.get, the tutorial's code); the async model's client reuses its connections either way (aiohttp.ClientSession)
+    #[arg(long)]
+    pub keep_alive: bool,
     /// Print the report as JSON instead of a table
     #[arg(long)]
     pub json: bool,
@@ -120,6 +127,42 @@ pub struct RunArgs {
     /// Start from the quick preset (short waits, little computing, one run)
     #[arg(long)]
     pub quick: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PythonArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The Python to run (default: python3 on PATH); free-threaded builds found on PATH run too
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Print the twin's script instead of running it
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FidelityArgs {
+    /// The Python to compare with (default: python3 on PATH)
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Measured runs of each shape on each side; the ratios use the medians
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "3",
+        allow_hyphen_values = true
+    )]
+    pub runs: String,
+    /// Print the table as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 even when a shape is off by more than 15% (failures still exit 1)
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,12 +17,14 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod exec;
+pub mod fidelity;
 pub mod http;
 pub mod lesson;
 pub mod list;
 pub mod machine;
 pub mod options;
 pub mod progress;
+pub mod python;
 pub mod run;
 pub mod server;
 pub mod tour;
@@ -82,7 +84,7 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
             None => String::new(),
         };
         emit(&format!(
-            "serving the concur endpoints on http://{addr} (Ctrl-C stops)\n{page}  /delay/{{ms}}  /status/{{code}}  /get  /echo\n"
+            "serving the concur endpoints on http://{addr} (Ctrl-C stops)\n{page}  /delay/{{seconds}}  /status/{{codes}}  /get  /echo\n"
         ));
     })
     .map_err(|err| Failure::Run(format!("cannot serve on {bind}: {err}")))?;
@@ -131,6 +133,8 @@ pub fn main() -> ExitCode {
         Command::Advise(args) => advise::run(args),
         Command::Tour(args) => tour::run(args),
         Command::Lesson { lesson } => lesson::run(lesson),
+        Command::Python(args) => python::run(*args),
+        Command::Fidelity(args) => fidelity::run(args),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
         Command::EchoWorker {
             lane,

@@ -68,12 +68,20 @@ fn check_writable(path: &Path) -> Result<(), Failure> {
 
 impl RunArgs {
     pub fn validate(self) -> Result<RunOptions, Failure> {
-        let experiment = experiment::find(&self.experiment).ok_or_else(|| {
+        let ids = || {
             let ids: Vec<&str> = experiment::catalog().iter().map(|e| e.id).collect();
+            ids.join(", ")
+        };
+        let Some(id) = &self.experiment else {
+            return Err(Failure::Usage(format!(
+                "name an experiment: one of {} (see concur list)",
+                ids()
+            )));
+        };
+        let experiment = experiment::find(id).ok_or_else(|| {
             Failure::Usage(format!(
-                "unknown experiment \"{}\": choose one of {} (see concur list)",
-                self.experiment,
-                ids.join(", ")
+                "unknown experiment \"{id}\": choose one of {} (see concur list)",
+                ids()
             ))
         })?;
         let base = if self.quick {
@@ -90,6 +98,9 @@ impl RunArgs {
                 if self.target.is_some() {
                     return Err(not_for("target", &experiment, "it makes no requests"));
                 }
+                if self.keep_alive {
+                    return Err(not_for("keep-alive", &experiment, "it makes no requests"));
+                }
             }
             Bound::Io => {
                 if self.n.is_some() && experiment.n_means.is_none() {
@@ -101,6 +112,13 @@ impl RunArgs {
                 }
                 if self.target.is_some() && !experiment.uses_http() {
                     return Err(not_for("target", &experiment, "it makes no HTTP requests"));
+                }
+                if self.keep_alive && !experiment.uses_http() {
+                    return Err(not_for(
+                        "keep-alive",
+                        &experiment,
+                        "it makes no HTTP requests",
+                    ));
                 }
                 if self.target.is_some() && self.delay_ms.is_some() {
                     return Err(Failure::Usage(
@@ -117,7 +135,7 @@ impl RunArgs {
             Some(text) => params::parse_gil_switch_ms(text)?,
             None => d.gil_switch_ms(),
         };
-        let params = Params::new(
+        let mut params = Params::new(
             whole(params::TASKS, &self.tasks, d.tasks().into())?,
             whole(params::WORKERS, &self.workers, d.workers().into())?,
             whole(experiment.n_limit(), &self.n, d.n())?,
@@ -127,6 +145,7 @@ impl RunArgs {
             whole(params::WARMUP, &self.warmup, d.warmup().into())?,
             self.target,
         )?;
+        params.set_keep_alive(self.keep_alive);
         let models = match &self.models {
             Some(text) => Model::parse_list(text)?,
             None => Model::ALL.to_vec(),

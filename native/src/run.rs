@@ -94,7 +94,7 @@ pub fn measure(
         .collect()
 }
 
-fn headline(options: &RunOptions, report: &Report) -> String {
+pub fn headline(options: &RunOptions, report: &Report) -> String {
     let p = &options.params;
     let e = &options.experiment;
     let work = match (&p.target(), e.n_means) {
@@ -111,6 +111,11 @@ fn headline(options: &RunOptions, report: &Report) -> String {
             p.delay_ms()
         ),
     };
+    let work = if p.keep_alive() {
+        format!("{work}, connections kept alive")
+    } else {
+        work
+    };
     format!(
         "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",
         options.experiment.id,
@@ -123,8 +128,19 @@ fn headline(options: &RunOptions, report: &Report) -> String {
     )
 }
 
-/// Runs a validated `concur run`.
-pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
+/// A finished run of every model: the report and what it was built from.
+pub struct Executed {
+    pub report: Report,
+    pub plan: Plan,
+    pub runs: Vec<ModelRuns>,
+    /// The clock reading the trace's times count from.
+    pub origin: u64,
+}
+
+/// Runs every model of a validated `concur run` and builds the report;
+/// the server (if any) is stopped and the databases removed before it
+/// returns.
+pub fn execute(options: &RunOptions) -> Result<Executed, Failure> {
     children::exit_on_interrupt();
     let target = IoTarget::prepare(&options.experiment, &options.params)?;
     let plan = options.experiment.plan(&options.params, &target.base_url);
@@ -149,6 +165,22 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
         &tool_name(),
         &runs,
     );
+    Ok(Executed {
+        report,
+        plan,
+        runs,
+        origin,
+    })
+}
+
+/// Runs a validated `concur run`.
+pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
+    let Executed {
+        report,
+        runs,
+        origin,
+        ..
+    } = execute(&options)?;
     if options.json {
         emit(&format!("{}\n", report.to_json()));
     } else {

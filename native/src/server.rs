@@ -1,7 +1,11 @@
 //! The built-in HTTP endpoints: what the I/O experiments talk to.
 //!
-//! `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}` answers
-//! with that status, `/get` describes the request, `/echo` returns the body.
+//! The endpoints follow httpbin.org (`httpbin.rs`), so the tutorial's
+//! `https://httpbin.org/...` URLs work against concur unchanged:
+//! `/delay/{seconds}` answers after that many seconds (fractions allowed,
+//! 10 at most), `/status/{codes}` answers with that status (or one of a
+//! list, picked at random), `/get` describes the request; `/echo` (concur's
+//! own) returns the body.
 //! A run starts a [`Server`] on 127.0.0.1 with an ephemeral port on its own
 //! thread and stops it when done; `concur serve` runs the same router in the
 //! foreground until Ctrl-C, optionally with a directory of static files (the
@@ -24,98 +28,24 @@
 //! returns whatever is posted, and `--dir` hands out its files, to anyone
 //! who can reach the machine.
 
+mod httpbin;
+
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::Path;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
 use axum::routing::{any, get};
-use concur_core::params::DELAY_MS;
-use serde_json::json;
+use httpbin::{delay, describe, echo, not_found, status};
 use std::net::SocketAddr;
-use std::time::Duration;
 use tokio::sync::oneshot;
 use tower_http::compression::Predicate;
 use tower_http::compression::predicate::{NotForContentType, SizeAbove};
-
-fn bad_request(problem: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({ "error": problem })),
-    )
-        .into_response()
-}
-
-async fn delay(Path(ms): Path<String>) -> Response {
-    match DELAY_MS.parse(&ms) {
-        Ok(ms) => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            axum::Json(json!({ "delay_ms": ms })).into_response()
-        }
-        Err(err) => bad_request(format!("delay {}", err.problem)),
-    }
-}
-
-async fn status(Path(code): Path<String>) -> Response {
-    match code
-        .parse::<u16>()
-        .ok()
-        .filter(|code| (200..=599).contains(code))
-    {
-        Some(code) => {
-            let status = StatusCode::from_u16(code).expect("200..=599 are valid statuses");
-            (status, axum::Json(json!({ "status": code }))).into_response()
-        }
-        None => bad_request(format!(
-            "status must be a whole number from 200 to 599 (got \"{code}\")"
-        )),
-    }
-}
-
-async fn describe(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let headers: serde_json::Map<String, serde_json::Value> = headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.to_string(),
-                json!(String::from_utf8_lossy(value.as_bytes())),
-            )
-        })
-        .collect();
-    axum::Json(json!({
-        "method": method.as_str(),
-        "path": uri.path(),
-        "query": uri.query().unwrap_or(""),
-        "headers": headers,
-    }))
-    .into_response()
-}
-
-async fn echo(headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or_else(|| header::HeaderValue::from_static("application/octet-stream"));
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-async fn not_found(uri: Uri) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(json!({
-            "error": format!("no endpoint at {}; try /delay/{{ms}}, /status/{{code}}, /get or /echo", uri.path())
-        })),
-    )
-        .into_response()
-}
 
 /// Every endpoint; with `site`, the files below it too (the built
 /// playground), and on every response the headers that make the page
 /// cross-origin isolated, which shared memory (threads) requires.
 pub fn router(site: Option<&std::path::Path>) -> Router {
     let endpoints = Router::new()
-        .route("/delay/{ms}", get(delay))
-        .route("/status/{code}", any(status))
+        .route("/delay/{seconds}", get(delay))
+        .route("/status/{codes}", any(status))
         .route("/get", get(describe))
         .route("/echo", any(echo));
     let routed = match site {
@@ -141,6 +71,14 @@ pub fn router(site: Option<&std::path::Path>) -> Router {
         .layer(header("cross-origin-opener-policy", "same-origin"))
         .layer(header("cross-origin-embedder-policy", "require-corp"))
         .layer(header("cross-origin-resource-policy", "same-origin"))
+}
+
+/// The router as a service that tells handlers the client's address
+/// (httpbin's `origin`).
+fn with_client_address(
+    router: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router.into_make_service_with_connect_info::<SocketAddr>()
 }
 
 /// Below this many bytes a body goes uncompressed: the saving would not
@@ -213,7 +151,7 @@ impl Server {
                         return;
                     };
                     tokio::select! {
-                        _ = axum::serve(listener, router(None)) => {}
+                        _ = axum::serve(listener, with_client_address(router(None))) => {}
                         _ = stopped => {}
                     }
                 });
@@ -275,7 +213,7 @@ pub fn serve_until_interrupted(
         let mut terminate = signal(SignalKind::terminate())?;
         ready(listener.local_addr()?);
         tokio::select! {
-            served = axum::serve(listener, router(site)) => served,
+            served = axum::serve(listener, with_client_address(router(site))) => served,
             _ = interrupt.recv() => Ok(()),
             _ = terminate.recv() => Ok(()),
         }
@@ -285,7 +223,7 @@ pub fn serve_until_interrupted(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     fn fetch(url: &str) -> (u16, String) {
         match ureq::get(url).call() {
@@ -300,19 +238,18 @@ mod tests {
         let server = Server::start("127.0.0.1:0".parse().unwrap()).unwrap();
         let base = server.base_url();
         let started = Instant::now();
-        assert_eq!(
-            fetch(&format!("{base}/delay/120")),
-            (200, r#"{"delay_ms":120}"#.into())
-        );
+        let (code, body) = fetch(&format!("{base}/delay/0.12"));
+        assert_eq!(code, 200);
+        assert!(body.contains(r#""url":"http://"#), "{body}");
         assert!(started.elapsed() >= Duration::from_millis(120));
         assert_eq!(fetch(&format!("{base}/status/503")).0, 503);
         assert_eq!(fetch(&format!("{base}/status/42")).0, 400);
-        let (code, body) = fetch(&format!("{base}/delay/99999"));
+        let (code, body) = fetch(&format!("{base}/delay/1,000x"));
         assert_eq!(code, 400);
-        assert!(body.contains("60,000"), "{body}");
+        assert!(body.contains("0 to 10"), "{body}");
         let (code, body) = fetch(&format!("{base}/get?x=1"));
         assert_eq!(code, 200);
-        assert!(body.contains(r#""query":"x=1""#), "{body}");
+        assert!(body.contains(r#""args":{"x":"1"}"#), "{body}");
         let echoed = ureq::post(&format!("{base}/echo"))
             .set("content-type", "text/plain")
             .send_string("hello")
@@ -351,7 +288,7 @@ mod tests {
         assert_eq!(page.into_string().unwrap(), "<p>hi</p>");
         let wasm = ureq::get(&format!("{base}/app.wasm")).call().unwrap();
         assert_eq!(wasm.content_type(), "application/wasm");
-        assert_eq!(fetch(&format!("{base}/delay/1")).0, 200);
+        assert_eq!(fetch(&format!("{base}/delay/0.001")).0, 200);
         assert_eq!(fetch(&format!("{base}/missing.js")).0, 404);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -389,7 +326,7 @@ mod tests {
         let server = Server::start("127.0.0.1:0".parse().unwrap()).unwrap();
         let addr = server.addr();
         let slow = std::thread::spawn(move || {
-            ureq::get(&format!("http://{addr}/delay/60000"))
+            ureq::get(&format!("http://{addr}/delay/10"))
                 .call()
                 .is_err()
         });

@@ -5,6 +5,7 @@
 // real waits, keep it working offline, and switch to a new deploy whole.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -73,16 +74,29 @@ test('a static host under a sub-path: isolated after one visit, endpoints served
   assert.equal(await page.getAttribute('#endpoints', 'data-served-by'), 'browser');
   assert.match(await page.textContent('#endpoints'), /served by your browser/);
   assert.match(await page.textContent('#endpoints'), new RegExp(`at ${host.url}:`), 'the endpoints live below the page');
-  // The endpoints, as concur serve answers them, below the sub-path.
+  // The endpoints, as concur serve answers them (httpbin's paths and
+  // answers), below the sub-path.
   const unavailable = await fetchFromPage(page, './status/503');
-  assert.deepEqual(unavailable, { status: 503, servedBy: 'browser', body: '{"status":503}' });
-  assert.equal((await fetchFromPage(page, './status/42')).status, 400);
-  const tooLong = await fetchFromPage(page, './delay/99999');
-  assert.equal(tooLong.status, 400);
-  assert.match(tooLong.body, /60,000/);
-  assert.equal((await fetchFromPage(page, './delay/1,000x')).status, 400);
-  assert.match((await fetchFromPage(page, './get?x=1')).body, /"query":"x=1"/);
-  assert.equal((await fetchFromPage(page, './delay/5', { method: 'POST' })).status, 405);
+  assert.deepEqual(unavailable, { status: 503, servedBy: 'browser', body: '' });
+  const invalid = await fetchFromPage(page, './status/42');
+  assert.equal(invalid.status, 400);
+  assert.match(invalid.body, /Invalid status code/);
+  assert.ok([201, 202].includes((await fetchFromPage(page, './status/201,202')).status));
+  const delayed = await fetchFromPage(page, './delay/0.05?x=1');
+  assert.equal(delayed.status, 200);
+  const shape = JSON.parse(delayed.body);
+  assert.deepEqual(Object.keys(shape).sort(), ['args', 'data', 'files', 'form', 'headers', 'origin', 'url']);
+  assert.deepEqual(shape.args, { x: '1' });
+  assert.ok(shape.url.endsWith('/concur/delay/0.05?x=1'), shape.url);
+  for (const garbage of ['-1', 'NaN', 'inf', '1,000x']) {
+    const refused = await fetchFromPage(page, `./delay/${garbage}`);
+    assert.equal(refused.status, 400, garbage);
+    assert.match(refused.body, /\/delay\/\{seconds\}.*0 to 10/, garbage);
+  }
+  const got = JSON.parse((await fetchFromPage(page, './get?x=1')).body);
+  assert.deepEqual(Object.keys(got).sort(), ['args', 'headers', 'origin', 'url']);
+  assert.deepEqual(got.args, { x: '1' });
+  assert.equal((await fetchFromPage(page, './delay/0.005', { method: 'POST' })).status, 405);
   const echoed = await fetchFromPage(page, './echo', { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } });
   assert.equal(echoed.body, 'hello');
   await shot(page, 'hosted-endpoints');
@@ -155,41 +169,132 @@ test('offline after one visit: the page reloads from its cache and still runs', 
   assert.deepEqual(errors, []);
 });
 
+/** FNV-1a, 64 bits, as 16 hex digits: the content hash of crates/xtask/src/dist.rs. */
+function fnv1a(bytes) {
+  let [hi, lo] = [0xcbf29ce4, 0x84222325];
+  for (const byte of bytes) {
+    lo = (lo ^ byte) >>> 0;
+    // hash * (2^40 + 0x1b3), modulo 2^64, in two 32-bit halves.
+    const low = lo * 0x1b3;
+    hi = (Math.imul(hi, 0x1b3) + Math.floor(low / 0x100000000) + (lo << 8)) >>> 0;
+    lo = low >>> 0;
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** Every file below `dir`, as relative paths with `/`. */
+function filesBelow(dir, prefix = '') {
+  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesBelow(dir, relative) : [relative];
+  });
+}
+
+/** The entry points, which keep their names from build to build. */
+const FIXED = ['index.html', 'sw.js', '.nojekyll'];
+
+test('every file of the build but its entry points carries its own content hash in its name', () => {
+  assert.equal(fnv1a(Buffer.from('')), 'cbf29ce484222325');
+  assert.equal(fnv1a(Buffer.from('a')), 'af63dc4c8601ec8c');
+  const files = filesBelow(dist);
+  assert.ok(files.some((f) => f.startsWith('snippets/')), `wasm-bindgen-rayon's snippet is in the build: ${files}`);
+  for (const file of files.filter((f) => !FIXED.includes(f))) {
+    const named = path.basename(file).match(/-([0-9a-f]{16})[._]/);
+    assert.ok(named, `${file} has a 16-digit hash in its name`);
+    assert.equal(named[1], fnv1a(fs.readFileSync(path.join(dist, file))), `${file}: the hash in its name is its content's`);
+  }
+  // What names the snippet names it by its hashed name, integrity included.
+  const index = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const snippet = files.find((f) => f.startsWith('snippets/'));
+  for (const glue of files.filter((f) => /^(app|runner|runner_db)-[0-9a-f]{16}\.js$/.test(f))) {
+    assert.match(fs.readFileSync(path.join(dist, glue), 'utf8'), new RegExp(`from '\\./${snippet.replace(/[.]/g, '\\.')}'`), glue);
+  }
+  const links = index.match(/<link [^>]*integrity="[^"]*"[^>]*>/g);
+  assert.ok(links.some((l) => l.includes(`href="./${snippet}"`)), `index.html preloads ${snippet}: ${links}`);
+  for (const link of links) {
+    const [, href] = link.match(/href="\.\/([^"]+)"/);
+    const [, integrity] = link.match(/integrity="([^"]+)"/);
+    const digest = crypto.createHash('sha384').update(fs.readFileSync(path.join(dist, href))).digest('base64');
+    assert.equal(integrity, `sha384-${digest}`, `index.html's integrity of ${href}`);
+  }
+});
+
 /**
  * A second deploy, simulated from the first (a real build takes minutes):
- * a copy of dist/ whose runner wasm gains a custom section, so the runner
- * files get new names, whose title says "build B", and whose service worker
- * carries a new build hash and file list.
+ * a copy of dist/ whose runner wasm gains a custom section and whose
+ * wasm-bindgen-rayon snippet gains a comment, so they, and every file that
+ * names them in turn (the glue, the loaders), get new names, each its new
+ * content's hash as `cargo xtask web` gives it; whose index.html says
+ * "build B" in its title and carries the new names and integrity; and whose
+ * service worker carries a new build hash and file list.
  */
 function secondBuild(from, to) {
   fs.cpSync(from, to, { recursive: true, dereference: true });
-  const read = (file) => fs.readFileSync(path.join(to, file), 'utf8');
+  const read = (file) => fs.readFileSync(path.join(to, file));
+  const text = (file) => read(file).toString('utf8');
   // A later modification time, as a real deploy has: python's server
   // answers If-Modified-Since by the second, and both builds are made
   // within one.
   const later = new Date(Date.now() + 60000);
-  const write = (file, text) => {
-    fs.writeFileSync(path.join(to, file), text);
+  const write = (file, content) => {
+    fs.writeFileSync(path.join(to, file), content);
     fs.utimesSync(path.join(to, file), later, later);
   };
-  // The page finds its runner's (hashed) loader through a meta line.
-  const loader = read('index.html').match(/data-loader="runner_loader\.js" content="\.\/(runner_loader-[0-9a-f]+\.js)"/)[1];
-  const newLoader = 'runner_loader-b0000000000000b2.js';
-  const glue = read(loader).match(/'\.\/(runner-[0-9a-f]+\.js)'/)[1];
-  const wasm = read(glue).match(/'(runner-[0-9a-f]+_bg\.wasm)'/)[1];
-  const [newGlue, newWasm] = ['runner-b0000000000000b2.js', 'runner-b0000000000000b2_bg.wasm'];
+  /**
+   * Changes `file` by `change` (bytes to bytes), renames it after its new
+   * content's hash and rewrites every script and page of the build that
+   * names it; returns the new name. Those become stale in turn, so a file
+   * goes before the files that name it.
+   */
+  const redeploy = (file, change = (bytes) => bytes) => {
+    const bytes = change(read(file));
+    const renamed = file.replace(/-[0-9a-f]{16}(?=[._][^/]*$)/, `-${fnv1a(bytes)}`);
+    fs.rmSync(path.join(to, file));
+    write(renamed, bytes);
+    for (const other of filesBelow(to).filter((f) => /\.(js|html)$/.test(f))) {
+      const code = text(other);
+      if (code.includes(file)) write(other, code.split(file).join(renamed));
+    }
+    return renamed;
+  };
+  const index = text('index.html');
+  // The page finds its runners' (hashed) loaders through meta lines.
+  const loader = index.match(/data-loader="runner_loader\.js" content="\.\/(runner_loader-[0-9a-f]+\.js)"/)[1];
+  const dbLoader = index.match(/data-loader="runner_db_loader\.js" content="\.\/(runner_db_loader-[0-9a-f]+\.js)"/)[1];
+  const app = index.match(/from '\.\/(app-[0-9a-f]+\.js)'/)[1];
+  const glue = text(loader).match(/'\.\/(runner-[0-9a-f]+\.js)'/)[1];
+  const dbGlue = text(dbLoader).match(/'\.\/(runner_db-[0-9a-f]+\.js)'/)[1];
+  const wasm = text(glue).match(/'(runner-[0-9a-f]+_bg\.wasm)'/)[1];
+  const snippet = filesBelow(to).find((f) => f.startsWith('snippets/'));
   const section = Buffer.concat([Buffer.from([0, 7, 6]), Buffer.from('deploy')]);
-  fs.writeFileSync(path.join(to, newWasm), Buffer.concat([fs.readFileSync(path.join(to, wasm)), section]));
-  write(newGlue, read(glue).replace(`'${wasm}'`, `'${newWasm}'`));
-  fs.rmSync(path.join(to, wasm));
-  fs.rmSync(path.join(to, glue));
-  write(newLoader, read(loader).replace(glue, newGlue));
-  fs.rmSync(path.join(to, loader));
-  write('index.html', read('index.html').replace('</title>', ' (build B)</title>').replace(`./${loader}`, `./${newLoader}`));
-  const sw = read('sw.js');
+  const newWasm = redeploy(wasm, (bytes) => Buffer.concat([bytes, section]));
+  const newSnippet = redeploy(snippet, (bytes) => Buffer.concat([bytes, Buffer.from('\n// build B\n')]));
+  for (const file of [glue, dbGlue, app, loader, dbLoader]) redeploy(file);
+  // Integrity as trunk writes it, of the files as they are now.
+  write('index.html', text('index.html').replace('</title>', ' (build B)</title>').replace(/<link [^>]*>/g, (link) => {
+    const href = link.match(/href="\.\/([^"]+)"/);
+    if (!href || !link.includes('integrity="')) return link;
+    const digest = crypto.createHash('sha384').update(read(href[1])).digest('base64');
+    return link.replace(/integrity="[^"]*"/, `integrity="sha384-${digest}"`);
+  }));
+  const sw = text('sw.js');
   const hash = sw.match(/hash: "([0-9a-f]+)"/)[1];
-  write('sw.js', sw.replace(`hash: "${hash}"`, 'hash: "b0000000000000b2"').replace(`"${wasm}"`, `"${newWasm}"`).replace(`"${glue}"`, `"${newGlue}"`).replace(`"${loader}"`, `"${newLoader}"`));
-  return { oldWasm: wasm, newWasm };
+  write('sw.js', sw.replace(`hash: "${hash}"`, 'hash: "b0000000000000b2"'));
+  for (const file of filesBelow(to).filter((f) => !FIXED.includes(f))) {
+    assert.ok(sw.includes(`"${file}"`), `the new service worker caches ${file}`);
+  }
+  return { oldWasm: wasm, newWasm, oldSnippet: path.basename(snippet), newSnippet: path.basename(newSnippet) };
+}
+
+/** The wasm-bindgen-rayon snippets the page and its runner workers loaded. */
+async function snippetFiles(page) {
+  const names = [];
+  for (const scope of [page, ...page.workers().filter((w) => /\/runner_loader-[0-9a-f]+\.js$/.test(w.url()))]) {
+    try {
+      names.push(...await scope.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop())));
+    } catch (_) { /* a worker of the page before the reload, gone */ }
+  }
+  return [...new Set(names.filter((name) => name.startsWith('workerHelpers')))];
 }
 
 /** The runner wasm each live runner worker of the page loaded (the
@@ -209,7 +314,8 @@ test('a new deploy replaces the old build whole: page and runner come from one b
   const builds = fs.mkdtempSync(path.join(os.tmpdir(), 'concur-deploys-'));
   const [first, second] = [path.join(builds, 'a'), path.join(builds, 'b')];
   fs.cpSync(dist, first, { recursive: true });
-  const { oldWasm, newWasm } = secondBuild(dist, second);
+  const { oldWasm, newWasm, oldSnippet, newSnippet } = secondBuild(dist, second);
+  assert.notEqual(newSnippet, oldSnippet, 'a changed snippet gets a new name');
   const host = await staticServe({ dir: first, subPath: 'concur' });
   const { page, errors, close } = await browser();
   t.after(async () => {
@@ -220,6 +326,7 @@ test('a new deploy replaces the old build whole: page and runner come from one b
   let runners = await runnerFiles(page);
   assert.ok(runners.length >= 1, 'the runner worker is seen');
   for (const files of runners) assert.deepEqual(files, [oldWasm]);
+  assert.deepEqual(await snippetFiles(page), [oldSnippet]);
   const cachesBefore = await page.evaluate(() => caches.keys());
   assert.equal(cachesBefore.length, 1, `one build cached: ${cachesBefore}`);
 
@@ -233,6 +340,7 @@ test('a new deploy replaces the old build whole: page and runner come from one b
   runners = await runnerFiles(page);
   assert.ok(runners.length >= 1, 'the new runner worker is seen');
   for (const files of runners) assert.deepEqual(files, [newWasm], 'the runner comes from the new build');
+  assert.deepEqual(await snippetFiles(page), [newSnippet], 'the snippet, too');
   assert.deepEqual(await page.evaluate(() => caches.keys()), ['concur-b0000000000000b2'], 'the old build is gone from the cache');
   const { answer } = await agreedAnswer(page, 'quick-io', MODELS);
   assert.equal(answer, 'ok 5 × HTTP 200');

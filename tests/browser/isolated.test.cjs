@@ -108,7 +108,16 @@ test('knobs are validated as they are typed, and imports are checked', async (t)
   assert.equal(await page.isDisabled('#run'), true);
   await page.fill('#knob-workers', '2');
   assert.equal(await page.isDisabled('#run'), false);
+  // Keep-alive: a checkbox named by its label, toggled from the keyboard,
+  // only where the experiment makes HTTP requests.
+  await page.selectOption('#experiment', 'convoy');
+  const keepAlive = page.getByRole('checkbox', { name: 'keep-alive (one connection reused)' });
+  assert.equal(await keepAlive.isChecked(), false);
+  await keepAlive.focus();
+  await page.keyboard.press('Space');
+  assert.equal(await keepAlive.isChecked(), true);
   await page.selectOption('#experiment', 'cpu-sqrt');
+  assert.equal(await page.$('#knob-keep-alive'), null, 'cpu-sqrt makes no requests');
   await page.click('#quick');
   assert.equal(await page.inputValue('#knob-n'), '5,000,000');
   assert.equal(await page.inputValue('#knob-runs'), '1');

@@ -11,6 +11,7 @@
 //! memory) or await a timer.
 
 use crate::js::{describe, sleep_ms};
+use concur_core::endpoints;
 use concur_core::experiment::Reply;
 use concur_core::worker::{BlockingIo, DbConnection, GetRequest, Step, Steps};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +21,7 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 /// Makes every request's URL distinct. Chromium lets only one request for
 /// a given URL go to the network at a time (its cache lock), which would
-/// serialize five identical `/delay/1000` GETs no matter the model.
+/// serialize five identical `/delay/1` GETs no matter the model.
 pub fn distinct(url: &str) -> String {
     // Time tells instances (process workers) apart, the counter requests
     // within one instance.
@@ -34,23 +35,29 @@ fn with_nonce(url: &str, nonce: u64) -> String {
     format!("{url}{separator}concur-request={nonce:x}")
 }
 
-/// What a simulated GET of `url` would answer, and after how long: the
-/// built-in endpoints' behaviour (`/delay/{ms}`, `/status/{code}`).
+/// What a simulated GET of `url` would answer, and after how long in ms:
+/// the built-in endpoints' rules (`concur_core::endpoints`), as
+/// `concur serve` and the service worker apply them: `/delay/{seconds}`
+/// (10 s at most), `/status/{codes}` (one of a list at random), 400 for
+/// what they refuse.
 pub fn simulate(url: &str) -> (u16, f64) {
+    simulate_rolled(url, js_sys::Math::random)
+}
+
+/// [`simulate`] with the dice for `/status/{codes}` lists given.
+fn simulate_rolled(url: &str, roll: impl FnOnce() -> f64) -> (u16, f64) {
     let path = url
         .split("://")
         .nth(1)
         .map_or(url, |rest| rest.find('/').map_or("/", |at| &rest[at..]));
-    if let Some(ms) = path
-        .strip_prefix("/delay/")
-        .and_then(|ms| ms.parse::<f64>().ok())
-    {
-        (200, ms)
-    } else if let Some(code) = path
-        .strip_prefix("/status/")
-        .and_then(|code| code.parse::<u16>().ok())
-    {
-        (code, 0.0)
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    if let Some(seconds) = path.strip_prefix("/delay/") {
+        match endpoints::parse_delay(seconds) {
+            Ok(wait) => (200, wait.as_secs_f64() * 1000.0),
+            Err(_) => (400, 0.0),
+        }
+    } else if let Some(codes) = path.strip_prefix("/status/") {
+        (endpoints::pick_status(codes, roll()).unwrap_or(400), 0.0)
     } else {
         (200, 0.0)
     }
@@ -273,13 +280,12 @@ async fn fetch_response(
 
 #[cfg(test)]
 mod tests {
-    use super::simulate;
 
     #[test]
     fn distinct_urls_keep_their_query() {
         assert_eq!(
-            super::with_nonce("http://h/delay/5", 255),
-            "http://h/delay/5?concur-request=ff"
+            super::with_nonce("http://h/delay/0.005", 255),
+            "http://h/delay/0.005?concur-request=ff"
         );
         assert_eq!(
             super::with_nonce("http://h/get?x=1", 1),
@@ -289,16 +295,27 @@ mod tests {
 
     #[test]
     fn simulation_follows_the_endpoints() {
-        assert_eq!(simulate("http://h:1/delay/250"), (200, 250.0));
+        let simulate = |url: &str| super::simulate_rolled(url, || 0.7);
+        assert_eq!(simulate("http://h:1/delay/0.25"), (200, 250.0));
+        assert_eq!(simulate("http://h:1/delay/1.5?x=1"), (200, 1500.0));
+        assert_eq!(simulate("http://h/delay/99999"), (200, 10_000.0));
+        assert_eq!(simulate("http://h/delay/-1"), (400, 0.0));
+        assert_eq!(simulate("http://h/delay/1,000x"), (400, 0.0));
         assert_eq!(simulate("http://h/status/503"), (503, 0.0));
+        assert_eq!(simulate("http://h/status/200,500"), (500, 0.0));
+        assert_eq!(simulate("http://h/status/42"), (400, 0.0));
         assert_eq!(simulate("http://h/get"), (200, 0.0));
+    }
+
+    #[test]
+    fn simulated_waits_past_the_timeout_time_out() {
         use concur_core::experiment::Reply;
         assert_eq!(
-            super::simulate_within("http://h/delay/6000", 5000),
+            super::simulate_within("http://h/delay/6", 5000),
             (Reply::TimedOut, 5000.0)
         );
         assert_eq!(
-            super::simulate_within("http://h/delay/100", 5000),
+            super::simulate_within("http://h/delay/0.1", 5000),
             (Reply::Status(200), 100.0)
         );
     }

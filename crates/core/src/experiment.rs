@@ -38,16 +38,25 @@ pub enum Op {
     /// Keep the values over 50 of a batch; count and sum them. The batch
     /// travels with the task, so processes must copy it.
     Batch { values: Vec<u8> },
-    /// One HTTP GET; the answer is the status code.
-    Get { url: String },
+    /// One HTTP GET; the answer is the status code. With `keep_alive` a
+    /// blocking GET may reuse a connection an earlier task of its worker
+    /// left open (`requests.Session`), else it opens its own.
+    Get {
+        url: String,
+        #[serde(default)]
+        keep_alive: bool,
+    },
     /// A health check: one GET that counts as timed out when no answer
     /// came within `timeout_ms` (`requests.get(url, timeout=5)`).
     /// `delay_ms` is how long the built-in server will take; None for a
-    /// `--target`, whose delays nobody knows in advance.
+    /// `--target`, whose delays nobody knows in advance. `keep_alive` as
+    /// for [`Op::Get`].
     Check {
         url: String,
         timeout_ms: u64,
         delay_ms: Option<u64>,
+        #[serde(default)]
+        keep_alive: bool,
     },
     /// `count` GETs one after another (the convoy's I/O thread); the
     /// answer counts the successful ones. With `keep_alive` they share one
@@ -89,18 +98,24 @@ impl Op {
     /// The URL and how many GETs of it, for I/O operations.
     pub fn requests(&self) -> Option<(&str, u32)> {
         match self {
-            Op::Get { url } | Op::Check { url, .. } => Some((url, 1)),
+            Op::Get { url, .. } | Op::Check { url, .. } => Some((url, 1)),
             Op::Gets { url, count, .. } => Some((url, *count)),
             _ => None,
         }
     }
 
-    /// True when the GETs reuse one connection; every request of the
+    /// True when the GETs reuse connections; every request of the
     /// tutorial's code opens its own (`requests.get`).
     pub fn keep_alive(&self) -> bool {
         matches!(
             self,
-            Op::Gets {
+            Op::Get {
+                keep_alive: true,
+                ..
+            } | Op::Check {
+                keep_alive: true,
+                ..
+            } | Op::Gets {
                 keep_alive: true,
                 ..
             }
@@ -447,6 +462,7 @@ impl Experiment {
                     url,
                     timeout_ms,
                     delay_ms,
+                    ..
                 },
                 answer,
             ) => {
@@ -474,7 +490,7 @@ impl Experiment {
                     )),
                 }
             }
-            (Op::Get { url }, TaskAnswer::Status(code)) => {
+            (Op::Get { url, .. }, TaskAnswer::Status(code)) => {
                 if (200..300).contains(code) {
                     Ok(())
                 } else {

@@ -20,6 +20,7 @@ fn checks_catch_wrong_answers() {
         idx: 1,
         op: Op::Get {
             url: "http://h/".into(),
+            keep_alive: false,
         },
     };
     assert!(cpu.check(&get, &TaskAnswer::Status(200)).is_ok());
@@ -49,6 +50,7 @@ fn health_checks_must_time_out_only_when_the_delay_says_so() {
             url: "http://h/".into(),
             timeout_ms: 5000,
             delay_ms,
+            keep_alive: false,
         },
     };
     let (ok, late) = (

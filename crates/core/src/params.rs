@@ -47,10 +47,13 @@ pub const N: Limit = Limit {
     min: 1,
     max: 10_000_000_000,
 };
+/// At most the built-in server's longest delay
+/// ([`crate::endpoints::DELAY_MAX_S`], httpbin's cap), so no value is
+/// silently shortened.
 pub const DELAY_MS: Limit = Limit {
     field: "delay-ms",
     min: 0,
-    max: 60_000,
+    max: crate::endpoints::DELAY_MAX_S * 1000,
 };
 pub const RUNS: Limit = Limit {
     field: "runs",
@@ -169,6 +172,9 @@ pub struct Params {
     warmup: u32,
     /// Where I/O goes instead of the built-in server.
     target: Option<String>,
+    /// Blocking GETs reuse one connection (`requests.Session`) instead of
+    /// opening one per request (`requests.get`, the tutorial's code).
+    keep_alive: bool,
 }
 
 /// The wire shape of [`Params`], before its checks.
@@ -182,6 +188,9 @@ struct RawParams {
     runs: u64,
     warmup: u64,
     target: Option<String>,
+    /// Absent from reports written before the knob existed: off.
+    #[serde(default)]
+    keep_alive: bool,
 }
 
 impl TryFrom<RawParams> for Params {
@@ -198,6 +207,10 @@ impl TryFrom<RawParams> for Params {
             raw.warmup,
             raw.target,
         )
+        .map(|mut params| {
+            params.keep_alive = raw.keep_alive;
+            params
+        })
     }
 }
 
@@ -229,6 +242,7 @@ impl Params {
             runs: RUNS.check(runs)? as u32,
             warmup: WARMUP.check(warmup)? as u32,
             target,
+            keep_alive: false,
         })
     }
 
@@ -253,6 +267,7 @@ impl Params {
             runs,
             warmup,
             target: None,
+            keep_alive: false,
         }
     }
 
@@ -282,6 +297,14 @@ impl Params {
     /// Where I/O goes instead of the built-in server.
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
+    }
+    /// True when blocking GETs (sequential, threads, processes) reuse one
+    /// connection per worker (`requests.Session`); false, the default and
+    /// the tutorial's `requests.get`, opens one per request. The async
+    /// model shares one client's connections either way, as
+    /// `aiohttp.ClientSession` does.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
     }
 
     pub fn set_tasks(&mut self, tasks: u64) -> Result<&mut Params, ParamError> {
@@ -319,6 +342,11 @@ impl Params {
         self.target = target;
         Ok(self)
     }
+    /// Every value is valid, so this setter cannot refuse.
+    pub fn set_keep_alive(&mut self, keep_alive: bool) -> &mut Params {
+        self.keep_alive = keep_alive;
+        self
+    }
 
     pub fn gil_switch(&self) -> std::time::Duration {
         std::time::Duration::from_secs_f64(self.gil_switch_ms / 1000.0)
@@ -341,7 +369,7 @@ pub fn check_target(url: &str) -> Result<(), ParamError> {
     let refuse = |why: &str| ParamError {
         field: "target",
         problem: format!(
-            "must be an http:// URL with a host, like http://127.0.0.1:8080/delay/1000 ({why}; got \"{url}\")"
+            "must be an http:// URL with a host, like http://127.0.0.1:8080/delay/1 ({why}; got \"{url}\")"
         ),
     };
     let Some(rest) = url.strip_prefix("http://") else {
@@ -417,7 +445,7 @@ mod tests {
             ("workers", "0"),
             ("tasks", "10001"),
             ("runs", "0"),
-            ("delay_ms", "60001"),
+            ("delay_ms", "10001"),
             ("gil_switch_ms", "0.0"),
         ] {
             let mut raw: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -434,6 +462,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--target"), "{err}");
+    }
+
+    #[test]
+    fn keep_alive_round_trips_and_older_reports_load_with_it_off() {
+        let mut params = Params::new(4, 2, 1000, 0, 5.0, 1, 0, None).unwrap();
+        assert!(!params.keep_alive());
+        params.set_keep_alive(true);
+        let json = serde_json::to_string(&params).unwrap();
+        assert!(json.contains(r#""keep_alive":true"#), "{json}");
+        assert_eq!(serde_json::from_str::<Params>(&json).unwrap(), params);
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        old.as_object_mut().unwrap().remove("keep_alive");
+        let loaded = serde_json::from_value::<Params>(old).unwrap();
+        assert!(!loaded.keep_alive());
+        assert_eq!(DELAY_MS.max, 10_000);
     }
 
     #[test]

@@ -183,6 +183,9 @@ pub struct Report {
     /// The tutorial's claims for this experiment, checked against this run.
     pub claims: Vec<ClaimCheck>,
     pub warnings: Vec<String>,
+    /// The Python twin's results beside concur's (`concur python`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpython: Vec<crate::twin::CpythonResult>,
 }
 
 fn seconds(ns: u64) -> f64 {
@@ -223,7 +226,7 @@ fn request_ms(plan: &Plan, trace: &Trace) -> Option<f64> {
 
 /// A run's answers as models compare them: a health check that may go
 /// either way (see `Op::either_outcome`) counts the same whatever it got.
-fn comparable(plan: &Plan, answers: &[Option<TaskAnswer>]) -> Vec<Option<TaskAnswer>> {
+pub fn comparable(plan: &Plan, answers: &[Option<TaskAnswer>]) -> Vec<Option<TaskAnswer>> {
     answers
         .iter()
         .zip(&plan.tasks)
@@ -354,6 +357,7 @@ impl Report {
             explanation,
             claims,
             warnings,
+            cpython: Vec::new(),
         }
     }
 

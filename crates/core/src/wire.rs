@@ -85,7 +85,8 @@ mod tests {
         let task = ToWorker::Task(Task {
             idx: 2,
             op: Op::Get {
-                url: "http://h/delay/5".into(),
+                url: "http://h/delay/0.005".into(),
+                keep_alive: false,
             },
         });
         let frame = encode_frame(&task);

@@ -84,10 +84,10 @@ fn gil_switch_ms_zero_is_refused_with_its_range() {
 }
 
 #[test]
-fn delay_ms_above_one_minute_is_refused_with_its_range() {
+fn delay_ms_above_the_servers_ten_seconds_is_refused_with_its_range() {
     assert_usage_error(
-        &["run", "quick-io", "--delay-ms", "60001"],
-        &["--delay-ms", "from 0 to 60,000"],
+        &["run", "quick-io", "--delay-ms", "10001"],
+        &["--delay-ms", "from 0 to 10,000"],
     );
 }
 
@@ -140,6 +140,18 @@ fn delay_ms_on_cpu_sqrt_is_refused_as_not_applicable() {
     assert_usage_error(
         &["run", "cpu-sqrt", "--delay-ms", "5"],
         &["--delay-ms", "does not apply to cpu-sqrt"],
+    );
+}
+
+#[test]
+fn keep_alive_without_http_requests_is_refused_as_not_applicable() {
+    assert_usage_error(
+        &["run", "cpu-sqrt", "--keep-alive"],
+        &["--keep-alive", "does not apply to cpu-sqrt"],
+    );
+    assert_usage_error(
+        &["run", "db-inserts", "--keep-alive"],
+        &["--keep-alive", "does not apply to db-inserts"],
     );
 }
 

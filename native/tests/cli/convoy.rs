@@ -101,3 +101,47 @@ fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
     );
     assert!(slices(&trace, "threads-free", Some("gil-wait")).is_empty());
 }
+
+#[test]
+fn with_keep_alive_requests_share_a_connection_and_the_report_says_so() {
+    const REQUESTS: usize = 20;
+    let dir = TempDir::new("convoy-keep-alive");
+    let trace_path = dir.join("convoy.json");
+    let finished = run_concur(&[
+        "run",
+        "convoy",
+        "--keep-alive",
+        "--models",
+        "threads-gil",
+        "--tasks",
+        &REQUESTS.to_string(),
+        "--delay-ms",
+        "1",
+        "--n",
+        "20000",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+        "--quiet",
+        "--trace",
+        trace_path.to_str().expect("a UTF-8 temp path"),
+    ]);
+    finished.assert_exit_code(0);
+    let report = finished.stdout_json();
+    let context = finished.describe();
+    assert_eq!(report["params"]["keep_alive"], true, "{context}");
+    // Only the first request looks up, connects (and none closes): the
+    // rest send and receive on the kept connection, re-taking the lock
+    // two or three times each instead of five or more.
+    let trace = read_trace(&trace_path);
+    let retakes = slices(&trace, "threads-gil", Some("gil-wait"))
+        .iter()
+        .filter(|(task, _)| *task == 0)
+        .count();
+    assert!(
+        (2 * REQUESTS..5 * REQUESTS).contains(&retakes),
+        "{retakes} gil-wait slices: {context}"
+    );
+}

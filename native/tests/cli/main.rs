@@ -15,6 +15,7 @@ mod echo;
 mod echo_losses;
 mod faults;
 mod procs;
+mod python;
 mod run_cpu;
 mod run_io;
 mod serve;

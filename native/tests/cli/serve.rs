@@ -106,11 +106,14 @@ fn quick_io_with_target_answering_503_exits_1_and_marks_every_answer_wrong() {
 fn serve_endpoints_answer_delay_status_and_not_found_from_outside() {
     let serve = ServeProcess::start();
     let base = serve.base_url();
-    assert_eq!(
-        http_get(&format!("{base}/delay/50")),
-        (200, r#"{"delay_ms":50}"#.to_string())
-    );
+    // httpbin's paths and answers: seconds, and the request described.
+    let (code, body) = http_get(&format!("{base}/delay/0.05?x=1"));
+    assert_eq!(code, 200, "{body}");
+    let described: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(described["args"], serde_json::json!({ "x": "1" }), "{body}");
+    assert_eq!(described["url"], format!("{base}/delay/0.05?x=1"), "{body}");
     assert_eq!(http_get(&format!("{base}/status/418")).0, 418);
+    assert_eq!(http_get(&format!("{base}/delay/-1")).0, 400);
     let (code, body) = http_get(&format!("{base}/no/such/endpoint"));
     assert_eq!(code, 404, "{body}");
     assert!(body.contains("/no/such/endpoint"), "{body}");
@@ -379,9 +382,10 @@ fn serve_dir_compresses_with_brotli_or_gzip_as_asked_and_keeps_isolation_headers
     assert!(prebuilt.body == packed, "app.js.br is sent as it is");
     assert_isolated(&prebuilt, "app.js from app.js.br");
     let started = Instant::now();
-    let delayed = fetch_encoded(&format!("{}/delay/50", base), "br, gzip");
+    let delayed = fetch_encoded(&format!("{}/delay/0.05", base), "br, gzip");
     assert!(started.elapsed() >= Duration::from_millis(50));
     assert_eq!(delayed.encoding, None);
-    assert_eq!(delayed.body, br#"{"delay_ms":50}"#);
-    assert_isolated(&delayed, "/delay/50");
+    let described: serde_json::Value = serde_json::from_slice(&delayed.body).expect("JSON");
+    assert_eq!(described["data"], "", "the delayed answer is plain JSON");
+    assert_isolated(&delayed, "/delay/0.05");
 }

@@ -132,6 +132,8 @@ pub struct State {
     pub experiment: String,
     /// The text of every knob, in `Knob::ALL` order.
     pub knobs: Vec<String>,
+    /// The keep-alive checkbox (experiments that make HTTP requests).
+    pub keep_alive: bool,
     pub models: Vec<Model>,
     pub runner: RunnerStatus,
     /// Pool size, or why threads cannot run here; None until the runner says.
@@ -169,6 +171,7 @@ pub enum Action {
     /// Sets the knobs to the experiment's quick preset.
     Quick,
     SetKnob(Knob, String),
+    SetKeepAlive(bool),
     ToggleModel(Model),
     Runner(FromRunner),
     RunnerBroke(String),
@@ -194,6 +197,7 @@ impl State {
                 .iter()
                 .map(|k| k.default_text(&first.defaults))
                 .collect(),
+            keep_alive: first.defaults.keep_alive(),
             experiment: first.id.to_string(),
             models: Model::ALL.to_vec(),
             runner: RunnerStatus::Starting,
@@ -265,6 +269,10 @@ impl State {
             value(Knob::Warmup)? as u64,
             None,
         )
+        .map(|mut params| {
+            params.set_keep_alive(self.keep_alive && self.current().uses_http());
+            params
+        })
     }
 
     /// Models that can run here (threads need cross-origin isolation).
@@ -340,6 +348,7 @@ impl State {
                 .iter()
                 .map(|k| k.default_text(&found.defaults))
                 .collect();
+            self.keep_alive = found.defaults.keep_alive();
             self.experiment = id.to_string();
         }
     }
@@ -409,8 +418,10 @@ impl Reducible for State {
                     .set_workers(u64::from(quick.workers().min(BROWSER_WORKERS.max as u32)))
                     .expect("fewer workers stay in range");
                 next.knobs = Knob::ALL.iter().map(|k| k.default_text(&quick)).collect();
+                next.keep_alive = quick.keep_alive();
             }
             Action::SetKnob(knob, text) => next.set_knob(knob, text),
+            Action::SetKeepAlive(on) => next.keep_alive = on,
             Action::ToggleModel(model) => {
                 if next.models.contains(&model) {
                     next.models.retain(|m| *m != model);

@@ -60,6 +60,7 @@ fn report_of(experiment: &str, others_s: f64) -> Report {
         explanation: String::new(),
         claims: Vec::new(),
         warnings: Vec::new(),
+        cpython: Vec::new(),
     }
 }
 
@@ -212,4 +213,22 @@ fn links_carry_accepted_numbers_without_separators() {
     assert_eq!(text(Knob::N), Some("4000000"));
     assert_eq!(text(Knob::Tasks), Some("1000"));
     assert_eq!(text(Knob::GilSwitchMs), Some("0.5"));
+}
+
+#[test]
+fn keep_alive_reaches_the_params_of_http_experiments_only() {
+    let convoy = Rc::new(State::new()).reduce(Action::Pick("convoy".into()));
+    assert!(!convoy.keep_alive);
+    assert!(!convoy.params().expect("defaults are valid").keep_alive());
+    let kept = convoy.reduce(Action::SetKeepAlive(true));
+    assert!(kept.params().expect("valid").keep_alive());
+    // Another experiment starts from its own default again.
+    let cpu = kept.clone().reduce(Action::Pick("cpu-sqrt".into()));
+    assert!(!cpu.keep_alive);
+    let cpu = cpu.reduce(Action::SetKeepAlive(true));
+    assert!(
+        !cpu.params().expect("valid").keep_alive(),
+        "cpu-sqrt makes no requests"
+    );
+    assert!(!kept.reduce(Action::Quick).keep_alive);
 }

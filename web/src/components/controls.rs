@@ -1,5 +1,6 @@
 //! The run panel: experiment picker, knobs validated as they are typed,
-//! model choice, and the Run button with the progress state.
+//! the keep-alive checkbox (experiments that make HTTP requests), model
+//! choice, and the Run button with the progress state.
 
 use crate::app::state::{Action, Knob, RunnerStatus, State};
 use concur_core::experiment::catalog;
@@ -57,6 +58,23 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </label>
             }
         });
+    // A checkbox inside its label: named by its text, toggled by Space.
+    let keep_alive = experiment.uses_http().then(|| {
+        let dispatch = props.state.dispatcher();
+        let onchange = Callback::from(move |event: Event| {
+            let on = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .is_some_and(|input| input.checked());
+            dispatch.dispatch(Action::SetKeepAlive(on));
+        });
+        html! {
+            <label class="keep-alive" title="off: every request opens and closes its own connection (requests.get, the tutorial's code); on: each worker's blocking requests reuse one connection (requests.Session). The async model reuses its connections either way (aiohttp.ClientSession).">
+                <input type="checkbox" id="knob-keep-alive" checked={state.keep_alive} {onchange} />
+                { " keep-alive (one connection reused)" }
+            </label>
+        }
+    });
     let models = Model::ALL.iter().map(|&model| {
         let dispatch = props.state.dispatcher();
         let onchange = Callback::from(move |_| dispatch.dispatch(Action::ToggleModel(model)));
@@ -102,6 +120,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <p class="browser-note" id="browser-note">{ note }</p>
             }
             <div class="knobs">{ for knobs }</div>
+            { for keep_alive }
             <button id="quick" class="quick" title="a tenth of the waits, a twentieth of the computing, one run"
                     onclick={{ let dispatch = props.state.dispatcher(); Callback::from(move |_| dispatch.dispatch(Action::Quick)) }}>
                 { "Quick preset (for a phone)" }

@@ -5,31 +5,28 @@
 //! The CPU task repeats a round of `--n` iterations while the requests are
 //! busy ([`Op::CpuWhileIo`]), so every request meets the lock; its answer is
 //! one round's sum. Each request opens and closes a connection of its own,
-//! as the tutorial's `requests.get` does; [`KEEP_ALIVE`] switches to one
-//! reused connection (`requests.Session`).
+//! as the tutorial's `requests.get` does; the keep-alive knob
+//! ([`Params::keep_alive`], `--keep-alive`) switches to one reused
+//! connection (`requests.Session`).
 
-use super::{defaults, url};
+use super::{defaults, delay_path, url};
 use crate::claims::{ClaimCheck, ClaimCtx, check, clearly_longer, several_fold};
 use crate::experiment::{Bound, Dispatch, Experiment, Op, QuickN};
 use crate::explain::Measured;
 use crate::model::Model;
 use crate::params::{self, Params};
 
-/// One connection for all requests (`requests.Session`) instead of one per
-/// request (`requests.get`, the tutorial's code). A plain setting until a
-/// knob sets it ([`gets_beside_cpu`] takes it as an argument).
-pub const KEEP_ALIVE: bool = false;
-
-/// The convoy's two tasks: `--tasks` GETs of `--delay-ms` one after another,
-/// and the CPU rounds beside them. Where the CPU worker cannot see the
-/// requests (a process, the event loop), it stops after the time they take
-/// without contention.
-pub fn gets_beside_cpu(params: &Params, base: &str, keep_alive: bool) -> (Vec<Op>, Dispatch) {
+/// The convoy's two tasks: `--tasks` GETs of `--delay-ms` one after another
+/// (on one connection with `--keep-alive`, else each on its own), and the
+/// CPU rounds beside them. Where the CPU worker cannot see the requests (a
+/// process, the event loop), it stops after the time they take without
+/// contention.
+pub fn gets_beside_cpu(params: &Params, base: &str) -> (Vec<Op>, Dispatch) {
     let ops = vec![
         Op::Gets {
-            url: url(params, base, &format!("/delay/{}", params.delay_ms())),
+            url: url(params, base, &delay_path(params.delay_ms())),
             count: params.tasks(),
-            keep_alive,
+            keep_alive: params.keep_alive(),
         },
         Op::CpuWhileIo {
             n: params.n(),
@@ -78,7 +75,7 @@ pub(super) fn experiment() -> Experiment {
         delay_means: "delay per request (ms)",
         n_limit: params::N,
         quick_n: QuickN::Work,
-        planner: |params, base| gets_beside_cpu(params, base, KEEP_ALIVE),
+        planner: gets_beside_cpu,
         claims,
         // The tutorial has no convoy section; the figures it is checked
         // against are CPython's, measured here (see `claims`).
@@ -269,7 +266,7 @@ mod tests {
             ops,
             [
                 Op::Gets {
-                    url: "http://h/delay/10".into(),
+                    url: "http://h/delay/0.01".into(),
                     count: 100,
                     keep_alive: false,
                 },
@@ -279,8 +276,18 @@ mod tests {
                 },
             ]
         );
-        let (kept, _) = super::gets_beside_cpu(&convoy.defaults, "http://h", true);
-        assert!(kept[0].keep_alive());
+        let mut params = convoy.defaults.clone();
+        params.set_keep_alive(true);
+        let kept = convoy.plan(&params, "http://h").tasks;
+        assert!(kept[0].op.keep_alive());
+        assert_eq!(
+            kept[0].op,
+            Op::Gets {
+                url: "http://h/delay/0.01".into(),
+                count: 100,
+                keep_alive: true,
+            }
+        );
     }
 
     #[test]

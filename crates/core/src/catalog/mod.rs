@@ -16,6 +16,7 @@ mod health_check;
 mod quick_io;
 mod scraper;
 
+pub use crate::endpoints::delay_path;
 use crate::experiment::{Dispatch, Experiment, Op};
 use crate::params::Params;
 
@@ -40,13 +41,12 @@ fn url(params: &Params, server_base: &str, path: &str) -> String {
 }
 
 fn delayed_gets(params: &Params, server_base: &str) -> (Vec<Op>, Dispatch) {
-    let url = url(
-        params,
-        server_base,
-        &format!("/delay/{}", params.delay_ms()),
-    );
+    let url = url(params, server_base, &delay_path(params.delay_ms()));
     let ops = (0..params.tasks())
-        .map(|_| Op::Get { url: url.clone() })
+        .map(|_| Op::Get {
+            url: url.clone(),
+            keep_alive: params.keep_alive(),
+        })
         .collect();
     (ops, Dispatch::Queue)
 }
@@ -63,7 +63,7 @@ fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
     (0..params.tasks())
         .map(|idx| {
             let (path, delay_ms) = if idx % 5 == 4 {
-                (format!("/delay/{}", params.delay_ms()), params.delay_ms())
+                (delay_path(params.delay_ms()), params.delay_ms())
             } else {
                 ("/status/200".to_string(), 0)
             };
@@ -71,6 +71,7 @@ fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
                 url: url(params, server_base, &path),
                 timeout_ms,
                 delay_ms: params.target().is_none().then_some(delay_ms),
+                keep_alive: params.keep_alive(),
             }
         })
         .collect()
@@ -109,7 +110,8 @@ mod tests {
         assert_eq!(
             plan.tasks[4].op,
             Op::Get {
-                url: "http://127.0.0.1:9/delay/1000".into()
+                url: "http://127.0.0.1:9/delay/1".into(),
+                keep_alive: false,
             }
         );
         let mut params = quick.defaults.clone();
@@ -119,7 +121,8 @@ mod tests {
         assert_eq!(
             quick.plan(&params, "unused").tasks[0].op,
             Op::Get {
-                url: "http://example.org/x".into()
+                url: "http://example.org/x".into(),
+                keep_alive: false,
             }
         );
         let cpu = find("cpu-sqrt").unwrap();
@@ -131,6 +134,29 @@ mod tests {
             }
         );
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn keep_alive_reaches_every_get_of_every_http_experiment() {
+        for experiment in catalog().into_iter().filter(|e| e.uses_http()) {
+            for keep_alive in [false, true] {
+                let mut params = experiment.defaults.clone();
+                params.set_keep_alive(keep_alive);
+                let plan = experiment.plan(&params, "http://h");
+                let gets: Vec<&Op> = plan
+                    .tasks
+                    .iter()
+                    .map(|t| &t.op)
+                    .filter(|op| op.url().is_some())
+                    .collect();
+                assert!(!gets.is_empty(), "{}", experiment.id);
+                assert!(
+                    gets.iter().all(|op| op.keep_alive() == keep_alive),
+                    "{} keep_alive {keep_alive}",
+                    experiment.id
+                );
+            }
+        }
     }
 
     #[test]

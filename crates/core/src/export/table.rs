@@ -1,6 +1,9 @@
-//! The result table as plain text, the way the CLI prints it.
+//! The result table as plain text, the way the CLI prints it. A report
+//! with a Python twin's results (`concur python`) gets CPython's rows in
+//! the same table, then a line per model pairing the speedups.
 
 use crate::report::{ModelResult, Report};
+use crate::twin::{CpythonResult, PyModel};
 
 /// Seconds for people: "12.3 s", "1.23 s" or "45.6 ms".
 pub fn duration(seconds: f64) -> String {
@@ -45,10 +48,96 @@ fn row(result: &ModelResult, requests: bool) -> Vec<String> {
     ]
 }
 
+/// A CPython row: the interpreter and model, no worker count or CPU use
+/// (the twin does not measure them).
+fn cpython_row(result: &CpythonResult, requests: bool) -> Vec<String> {
+    let free = if result.interpreter.free_threaded {
+        if result.interpreter.gil_enabled {
+            " (free-threaded build, GIL on)"
+        } else {
+            " (free-threaded)"
+        }
+    } else {
+        ""
+    };
+    vec![
+        format!("{}{free} {}", result.interpreter.name, result.model.name()),
+        "-".into(),
+        duration(result.wall_s.median),
+        duration(result.wall_s.min),
+        duration(result.wall_s.max),
+        result
+            .speedup
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        "-".into(),
+        if requests {
+            result
+                .request_ms
+                .map_or_else(|| "-".to_string(), |ms| format!("{ms:.2} ms"))
+        } else {
+            String::new()
+        },
+        if result.answer_ok {
+            "ok   same as concur's".to_string()
+        } else {
+            "WRONG".to_string()
+        },
+    ]
+}
+
+/// Which of concur's models a CPython model is the twin of.
+fn counterparts(model: PyModel) -> &'static [crate::model::Model] {
+    use crate::model::Model;
+    match model {
+        PyModel::Sequential => &[Model::Sequential],
+        PyModel::Threading => &[Model::ThreadsGil, Model::ThreadsFree],
+        PyModel::Multiprocessing => &[Model::Processes],
+        PyModel::Asyncio => &[Model::Async],
+    }
+}
+
+/// One line per CPython model: its speedup beside its counterparts'.
+fn side_by_side(report: &Report) -> String {
+    let mut out = String::new();
+    for result in report
+        .cpython
+        .iter()
+        .filter(|r| r.model != PyModel::Sequential)
+    {
+        let Some(speedup) = result.speedup else {
+            continue;
+        };
+        let theirs: Vec<String> = counterparts(result.model)
+            .iter()
+            .filter_map(|model| {
+                let ours = report.results.iter().find(|r| r.model == *model)?;
+                Some(format!("{} {:.2}x", model.name(), ours.speedup?))
+            })
+            .collect();
+        if theirs.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "  {} {}: {speedup:.2}x its sequential; concur {}\n",
+            result.interpreter.name,
+            result.model.name(),
+            theirs.join(", ")
+        ));
+    }
+    if out.is_empty() {
+        out
+    } else {
+        format!(
+            "\nSpeedups side by side (each against its own sequential run; CPython's times are the twin's own time.perf_counter readings):\n{out}"
+        )
+    }
+}
+
 /// Renders the table, then any problems, warnings and the explanation.
 pub fn render(report: &Report) -> String {
     // The per-request column shows only where there were requests.
-    let requests = report.results.iter().any(|r| r.request_ms.is_some());
+    let requests = report.results.iter().any(|r| r.request_ms.is_some())
+        || report.cpython.iter().any(|r| r.request_ms.is_some());
     let header: Vec<String> = [
         "model",
         "workers",
@@ -64,6 +153,7 @@ pub fn render(report: &Report) -> String {
     .to_vec();
     let rows: Vec<Vec<String>> = std::iter::once(header)
         .chain(report.results.iter().map(|r| row(r, requests)))
+        .chain(report.cpython.iter().map(|r| cpython_row(r, requests)))
         .map(|mut cells| {
             if !requests {
                 cells.remove(7);
@@ -102,6 +192,16 @@ pub fn render(report: &Report) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    for result in &report.cpython {
+        for problem in &result.problems {
+            out.push_str(&format!(
+                "{} {}: {problem}\n",
+                result.interpreter.name,
+                result.model.name()
+            ));
+        }
+    }
+    out.push_str(&side_by_side(report));
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }

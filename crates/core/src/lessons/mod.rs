@@ -168,6 +168,7 @@ mod tests {
             explanation: String::new(),
             claims: Vec::new(),
             warnings: Vec::new(),
+            cpython: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! client's whole request timeout. A task gets [`MULTIPLE`] times that,
 //! and never less than [`FLOOR`].
 
+use crate::endpoints::parse_delay;
 use crate::experiment::Op;
 use std::time::Duration;
 
@@ -37,12 +38,13 @@ pub const UNKNOWN_REQUEST_MS: u64 = 120_000;
 const COMMIT_MS: u64 = 50;
 
 /// How long one GET of `url` takes at most, in ms: the built-in server's
-/// `/delay/MS` and `/status/CODE` say; any other URL may take as long as
-/// the client's timeout.
+/// `/delay/SECONDS` (capped as the server caps it) and `/status/CODES`
+/// say; any other URL may take as long as the client's timeout.
 fn request_ms(url: &str) -> u64 {
     if let Some((_, tail)) = url.rsplit_once("/delay/")
-        && let Ok(delay_ms) = tail.parse::<u64>()
+        && let Ok(delay) = parse_delay(tail.split(['?', '#']).next().unwrap_or(tail))
     {
+        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         return delay_ms.saturating_add(REQUEST_OVERHEAD_MS);
     }
     if url.contains("/status/") {
@@ -59,7 +61,7 @@ pub fn task_deadline(op: &Op, workers: u32, cores: u32) -> Duration {
         // Its rounds end with the I/O, or after `max_ms` in a process.
         Op::CpuWhileIo { n, max_ms } => (*n, *max_ms),
         Op::Batch { values } => (values.len() as u64, 0),
-        Op::Get { url } => (0, request_ms(url)),
+        Op::Get { url, .. } => (0, request_ms(url)),
         Op::Gets { url, count, .. } => (0, request_ms(url).saturating_mul(u64::from(*count))),
         Op::Check { timeout_ms, .. } => (0, timeout_ms.saturating_add(REQUEST_OVERHEAD_MS)),
         Op::Insert {
@@ -92,14 +94,17 @@ mod tests {
     use super::*;
 
     fn get(url: &str) -> Op {
-        Op::Get { url: url.into() }
+        Op::Get {
+            url: url.into(),
+            keep_alive: false,
+        }
     }
 
     #[test]
     fn small_tasks_get_the_floor() {
         assert_eq!(task_deadline(&Op::CpuSqrt { n: 1000 }, 2, 2), FLOOR);
         assert_eq!(task_deadline(&get("http://h/status/200"), 2, 2), FLOOR);
-        assert_eq!(task_deadline(&get("http://h/delay/20"), 2, 2), FLOOR);
+        assert_eq!(task_deadline(&get("http://h/delay/0.02"), 2, 2), FLOOR);
     }
 
     #[test]
@@ -123,21 +128,27 @@ mod tests {
 
     #[test]
     fn waits_count_the_delays_timeouts_and_commits() {
-        // 30 s of delays: 30.1 s with the overhead, four times over.
+        // 7.5 s of delay: 7.6 s with the overhead, four times over.
         assert_eq!(
-            task_deadline(&get("http://h/delay/30000"), 5, 2),
-            Duration::from_millis(120_400)
+            task_deadline(&get("http://h/delay/7.5"), 5, 2),
+            Duration::from_millis(30_400)
+        );
+        // The server waits 10 s at most, whatever the URL asks.
+        assert_eq!(
+            task_deadline(&get("http://h/delay/30?x=1"), 5, 2),
+            Duration::from_millis(40_400)
         );
         let gets = Op::Gets {
-            url: "http://h/delay/1000".into(),
+            url: "http://h/delay/1".into(),
             count: 10,
             keep_alive: false,
         };
         assert_eq!(task_deadline(&gets, 2, 2), Duration::from_millis(44_000));
         let check = Op::Check {
-            url: "http://h/delay/9000".into(),
+            url: "http://h/delay/9".into(),
             timeout_ms: 5_000,
             delay_ms: Some(9_000),
+            keep_alive: false,
         };
         assert_eq!(task_deadline(&check, 5, 2), Duration::from_millis(20_400));
         let insert = Op::Insert {

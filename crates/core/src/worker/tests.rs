@@ -164,6 +164,7 @@ fn blocking_io_runs_without_the_gil() {
         idx: 3,
         op: Op::Get {
             url: "http://h/".into(),
+            keep_alive: false,
         },
     };
     struct CheckFree<'g>(&'g Gil);
@@ -265,6 +266,7 @@ fn a_task_that_panics_without_the_gil_takes_it_back_for_the_next() {
     let clock = TestClock(Instant::now());
     let get = Op::Get {
         url: "http://h/".into(),
+        keep_alive: false,
     };
     let plan = plan_of(vec![get.clone(), get]);
     let mut ctx = WorkerCtx::new(0, &clock, Some(&gil));

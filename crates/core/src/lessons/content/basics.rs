@@ -62,51 +62,13 @@ pub(super) fn side_by_side() -> Lesson {
              A gap like the tutorial's comes from spawn or forkserver start-up, not from \
              processes as such.",
         ],
-        python: r#"import asyncio
-import multiprocessing
-import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-import aiohttp
-import requests
-
-URL = "http://127.0.0.1:8080/delay/1000"  # concur serve answers after 1 s
-TASKS = 5
-
-
-def fetch(url):  # module level, so spawn and forkserver can pickle it
-    return requests.get(url, timeout=10).status_code
-
-
-async def fetch_all():
-    async with aiohttp.ClientSession() as session:
-
-        async def one():
-            async with session.get(URL) as response:
-                return response.status
-
-        return await asyncio.gather(*(one() for _ in range(TASKS)))
-
-
-def timed(label, run):
-    start = time.perf_counter()
-    statuses = run()
-    print(f"{label:<10} {time.perf_counter() - start:5.2f} s  {statuses}")
-
-
-if __name__ == "__main__":
-    # fork: Linux up to 3.13; forkserver: Linux from 3.14; spawn: macOS, Windows
-    print("start method:", multiprocessing.get_start_method())
-    timed("sequential", lambda: [fetch(URL) for _ in range(TASKS)])
-    with ThreadPoolExecutor(TASKS) as pool:
-        timed("threads", lambda: list(pool.map(fetch, [URL] * TASKS)))
-    with ProcessPoolExecutor(TASKS) as pool:  # workers start on first use
-        timed("processes", lambda: list(pool.map(fetch, [URL] * TASKS)))
-    timed("async", lambda: asyncio.run(fetch_all()))
-"#,
+        python: include_str!("../twins/quick_io.py"),
         rust: r#"// crates/core/src/catalog/mod.rs: quick-io's plan, one GET per task
 let ops = (0..params.tasks())
-    .map(|_| Op::Get { url: url.clone() })
+    .map(|_| Op::Get {
+        url: url.clone(),
+        keep_alive: params.keep_alive(),
+    })
     .collect();
 (ops, Dispatch::Queue)
 
@@ -239,42 +201,7 @@ pub(super) fn gil() -> Lesson {
              3.5 s (34.6 ns per iteration) on the machine measured for this course. The twin \
              prints your own figure.",
         ],
-        python: r#"import math
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-N = 100_000_000  # square roots per task (this lesson's Run panel uses 20,000,000)
-TASKS = 4
-WORKERS = 4
-
-
-def sum_sqrt(n):
-    total = 0.0
-    for i in range(n):
-        total += math.sqrt(i)
-    return total
-
-
-def timed(label, run):
-    start = time.perf_counter()
-    total = sum(run())
-    elapsed = time.perf_counter() - start
-    per_root = elapsed / (N * TASKS) * 1e9  # your CPU's figure; 34.6 ns on ours
-    print(f"{label:<10} {elapsed:6.2f} s  {per_root:5.1f} ns/root  sum {total:.6e}")
-
-
-if __name__ == "__main__":
-    print("switch interval:", sys.getswitchinterval(), "s")  # 0.005
-    gil_on = getattr(sys, "_is_gil_enabled", lambda: True)()  # 3.13+ can say False
-    print("GIL enabled:", gil_on)
-    timed("sequential", lambda: [sum_sqrt(N) for _ in range(TASKS)])
-    # Taking turns: about sequential's time on CPython 3.11 (1.02x faster on ours).
-    with ThreadPoolExecutor(WORKERS) as pool:
-        timed("threads", lambda: list(pool.map(sum_sqrt, [N] * TASKS)))
-    with ProcessPoolExecutor(WORKERS) as pool:  # one GIL per process
-        timed("processes", lambda: list(pool.map(sum_sqrt, [N] * TASKS)))
-"#,
+        python: include_str!("../twins/cpu_sqrt.py"),
         rust: r#"// crates/core/src/gil.rs: taking the emulated GIL, after CPython's take_gil
 fn take(&self, worker: u32) {
     let mut state = self.lock_state();

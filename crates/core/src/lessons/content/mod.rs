@@ -147,8 +147,14 @@ mod tests {
                     "{id}: double space in {paragraph:?}"
                 );
             }
+            // A lesson with an experiment shows its runnable twin, knobs and all.
+            let python_lines = if lesson.experiment.is_some() {
+                30..=120
+            } else {
+                15..=45
+            };
             assert!(
-                (15..=45).contains(&code_lines(lesson.python)),
+                python_lines.contains(&code_lines(lesson.python)),
                 "{id}: python length"
             );
             assert!(
@@ -163,23 +169,20 @@ mod tests {
     }
 
     #[test]
-    fn python_twins_use_the_experiments_defaults() {
-        let python = |id: &str| super::super::find(id).unwrap().python;
-        assert!(python("side-by-side").contains("127.0.0.1:8080/delay/1000"));
-        assert!(python("gil").contains("100_000_000"));
-        assert!(python("threading").contains("/delay/2000"));
-        assert!(python("multiprocessing").contains("1_000_000"));
-        assert!(python("asyncio").contains("range(50)"));
-        let echo = python("echo-server");
-        for needle in [
-            "asyncio.sleep(0.5)",
-            "number * 0.1",
-            "range(5)",
-            "start_server",
-        ] {
-            assert!(echo.contains(needle), "the echo twin lacks {needle}");
+    fn lessons_show_their_experiments_twin() {
+        for lesson in lessons() {
+            if let Some(experiment) = lesson.experiment {
+                let twin = crate::twin::find(experiment)
+                    .unwrap_or_else(|| panic!("{}: no twin of {experiment}", lesson.id));
+                assert_eq!(lesson.python, twin.source, "{}", lesson.id);
+            }
         }
-        assert!(python("health-check").contains("* 10"));
+        // The tutorial's own shapes, which the knobs' defaults do not show.
+        let python = |id: &str| super::super::find(id).unwrap().python;
+        assert!(python("threading").contains("queue.Queue()"));
+        assert!(python("echo-server").contains("start_server"));
+        assert!(python("asyncio").contains("asyncio.gather"));
+        assert!(python("multiprocessing").contains("Pool("));
     }
 
     #[test]
@@ -285,7 +288,7 @@ mod tests {
             ("gil", "requests.Session"),
             ("gil", "PEP 703"),
             ("gil", "asyncio.to_thread"),
-            ("gil", "ns/root"),
+            ("gil", "ns per square root"),
             ("side-by-side", "copy-on-write"),
             ("side-by-side", "from Python 3.14"),
             ("comparison", "resident"),

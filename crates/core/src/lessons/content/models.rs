@@ -49,48 +49,7 @@ pub(super) fn threading() -> Lesson {
              sequential and about 1 s for both thread models, with five io-wait slices side by \
              side in the timeline. Processes and async run too, for comparison.",
         ],
-        python: r#"import queue
-import threading
-import time
-
-import requests
-
-URLS = ["http://127.0.0.1:8080/delay/2000"] * 5  # five pages, 2 s each
-WORKERS = 5
-STOP = None  # the poison pill, one per worker
-
-
-def worker(jobs, results, lock):
-    while True:
-        url = jobs.get()
-        if url is STOP:
-            break
-        response = requests.get(url, timeout=10)  # the GIL is free while waiting
-        with lock:
-            results.append((url, response.status_code))
-
-
-def main():
-    jobs, results, lock = queue.Queue(), [], threading.Lock()
-    threads = [
-        threading.Thread(target=worker, args=(jobs, results, lock))
-        for _ in range(WORKERS)
-    ]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for url in URLS:
-        jobs.put(url)
-    for _ in threads:
-        jobs.put(STOP)
-    for thread in threads:
-        thread.join()
-    print(f"{len(results)} pages in {time.perf_counter() - start:.2f} s")
-
-
-if __name__ == "__main__":
-    main()
-"#,
+        python: include_str!("../twins/scraper.py"),
         rust: r#"// native/src/exec/threads.rs: one scoped OS thread per worker
 let gil = gil_switch.map(Gil::new);
 let next = AtomicUsize::new(0); // the queue: an index into the task list
@@ -203,51 +162,7 @@ pub(super) fn multiprocessing() -> Lesson {
              is why Python 3.12 warns when a process with several threads forks, and why \
              Python 3.14 made forkserver, whose server has one thread, the Linux default.",
         ],
-        python: r#"import random
-import time
-from multiprocessing import Pool, cpu_count, get_context
-
-BATCHES = 8
-SIZE = 1_000_000  # random integers from 0 to 100 in each batch
-
-
-def make_batch(seed):
-    rng = random.Random(seed)
-    return [rng.randint(0, 100) for _ in range(SIZE)]
-
-
-def stats(batch):
-    kept = [value for value in batch if value > 50]
-    return len(kept), sum(kept), sum(kept) / len(kept)
-
-
-def stats_at(index):  # fork only: the batch is inherited, an index travels
-    return stats(batches[index])
-
-
-def show(label, start, results):
-    count = sum(result[0] for result in results)
-    total = sum(result[1] for result in results)
-    elapsed = time.perf_counter() - start
-    print(f"{label:<10} {elapsed:5.2f} s  kept {count}, mean {total / count:.4f}")
-
-
-batches = []  # filled in the parent before the pools start
-
-if __name__ == "__main__":
-    batches.extend(make_batch(seed) for seed in range(BATCHES))
-    start = time.perf_counter()
-    show("sequential", start, [stats(batch) for batch in batches])
-    start = time.perf_counter()
-    with Pool(cpu_count()) as pool:  # starting the workers counts too
-        # each batch is pickled to a worker, each result pickled back
-        results = pool.map(stats, batches)
-    show("processes", start, results)
-    start = time.perf_counter()
-    with get_context("fork").Pool(cpu_count()) as pool:  # no fork on Windows
-        results = pool.map(stats_at, range(BATCHES))
-    show("inherited", start, results)
-"#,
+        python: include_str!("../twins/data_batches.py"),
         rust: r#"// native/src/exec/processes.rs: one feeder thread per worker process
 loop {
     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
@@ -347,38 +262,7 @@ pub(super) fn asyncio() -> Lesson {
              waiting before it accepts them, belongs to the tutorial's second example, a TCP \
              echo server that answers many clients at once on one thread: the next lesson.",
         ],
-        python: r#"import asyncio
-import time
-
-import aiohttp
-
-BASE = "http://127.0.0.1:8080"
-URLS = [f"{BASE}/delay/1000" if i % 5 == 4 else f"{BASE}/status/200" for i in range(50)]
-LIMIT = 50  # requests in flight at most
-
-
-async def fetch(session, limit, url):
-    async with limit:  # wait for a free slot
-        async with session.get(url) as response:  # an await point
-            await response.read()
-            return response.status
-
-
-async def main():
-    limit = asyncio.Semaphore(LIMIT)
-    timeout = aiohttp.ClientTimeout(total=30)  # per request
-    # The session's TCPConnector opens at most 100 connections unless told otherwise.
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        start = time.perf_counter()
-        statuses = await asyncio.gather(*(fetch(session, limit, u) for u in URLS))
-        elapsed = time.perf_counter() - start
-    ok = statuses.count(200)
-    print(f"{ok}/{len(URLS)} ok in {elapsed:.2f} s, {len(URLS) / elapsed:.1f} req/s")
-
-
-if __name__ == "__main__":
-    asyncio.run(main())
-"#,
+        python: include_str!("../twins/async_requests.py"),
         rust: r#"// native/src/exec/asynch.rs: one thread, one event loop, a semaphore
 let runtime = tokio::runtime::Builder::new_current_thread()
     .enable_all()

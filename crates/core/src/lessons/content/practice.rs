@@ -53,58 +53,13 @@ pub(super) fn health_check() -> Lesson {
              timed out rather than failing the run. Set the delay knob to 6000 \
              to see it: the slow URLs come back as \"timed out\" after 5 s, everywhere.",
         ],
-        python: r#"import asyncio
-import threading
-import time
-from multiprocessing import Pool
-import aiohttp  # pip install aiohttp requests
-import requests
-
-BASE = "http://127.0.0.1:8080"
-URLS = ([f"{BASE}/status/200"] * 4 + [f"{BASE}/delay/1000"]) * 10  # 50 URLs
-
-def check(url):
-    try:
-        return requests.get(url, timeout=5).status_code  # per wait, not per response
-    except requests.RequestException:
-        return None  # unreachable or too slow
-
-def with_threads(workers=5):  # each thread owns a fixed slice of ten URLs
-    size, found = len(URLS) // workers, [[] for _ in range(workers)]
-    def run(i):
-        found[i] = [check(url) for url in URLS[i * size:(i + 1) * size]]
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [status for part in found for status in part]
-
-def with_processes(workers=4):
-    with Pool(workers) as pool:  # hands out chunks of the list
-        return pool.map(check, URLS)
-
-async def with_async(limit=50):
-    gate, timeout = asyncio.Semaphore(limit), aiohttp.ClientTimeout(total=5)  # whole
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        async def one(url):
-            async with gate, session.get(url) as response:
-                return response.status
-        return await asyncio.gather(*map(one, URLS), return_exceptions=True)
-
-if __name__ == "__main__":
-    for name, run in [("threads", with_threads), ("processes", with_processes),
-                      ("async", lambda: asyncio.run(with_async()))]:
-        start = time.perf_counter()
-        healthy = run().count(200)
-        print(f"{name:<9} {healthy}/50 healthy in {time.perf_counter() - start:.2f} s")
-"#,
+        python: include_str!("../twins/health_check.py"),
         rust: r#"// crates/core/src/catalog/mod.rs: (4 healthy + 1 slow) x 10, each with a timeout
 fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
     (0..params.tasks())
         .map(|idx| {
             let (path, delay_ms) = if idx % 5 == 4 {
-                (format!("/delay/{}", params.delay_ms()), params.delay_ms())
+                (delay_path(params.delay_ms()), params.delay_ms())
             } else {
                 ("/status/200".to_string(), 0)
             };
@@ -112,6 +67,7 @@ fn mixed_gets(params: &Params, server_base: &str, timeout_ms: u64) -> Vec<Op> {
                 url: url(params, server_base, &path),
                 timeout_ms,
                 delay_ms: params.target().is_none().then_some(delay_ms),
+                keep_alive: params.keep_alive(),
             }
         })
         .collect()

@@ -73,50 +73,7 @@ pub(super) fn echo_server() -> Lesson {
              over 10 s. That is why the tutorial reaches for \
              asyncio once connections number in the thousands.",
         ],
-        python: r#"import asyncio
-import time
-
-HOST, PORT = "127.0.0.1", 8888
-
-
-async def handle(reader, writer):  # one coroutine per connection
-    line = await reader.readline()
-    await asyncio.sleep(0.5)  # stands for a query; the loop serves others meanwhile
-    writer.write(line)
-    await writer.drain()
-    writer.close()
-    await writer.wait_closed()
-
-
-async def client(number):
-    await asyncio.sleep(number * 0.1)  # clients start 0.1 s apart
-    started = time.perf_counter()
-    reader, writer = await asyncio.open_connection(HOST, PORT)
-    writer.write(f"client {number}: hello\n".encode())
-    await writer.drain()
-    echo = await reader.readline()
-    writer.close()
-    await writer.wait_closed()
-    waited = time.perf_counter() - started
-    print(f"client {number} got {echo.decode().strip()!r} after {waited:.2f} s")
-    return waited
-
-
-async def main():
-    # The kernel queues 100 unaccepted connections unless told otherwise.
-    server = await asyncio.start_server(handle, HOST, PORT, backlog=1000)
-    async with server:
-        waits = await asyncio.gather(*(client(n) for n in range(5)))
-    print(f"mean wait {sum(waits) / len(waits):.2f} s")  # about 0.5 s
-
-
-# A thread per connection: socketserver.ThreadingTCPServer, its handler
-# calling time.sleep(0.5), which lets go of the GIL. Pre-fork: listen once,
-# os.fork() N workers, each looping on accept() and serving one client.
-
-if __name__ == "__main__":
-    asyncio.run(main())
-"#,
+        python: include_str!("../twins/echo_server.py"),
         rust: r#"// native/src/exec/echo/servers.rs: one thread, one loop, a task per connection
 let runtime = tokio::runtime::Builder::new_current_thread()
     .enable_all()
