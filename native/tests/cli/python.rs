@@ -264,3 +264,42 @@ fn fidelity_without_python3_or_with_bad_runs_exits_2() {
     out.assert_exit_code(2);
     assert!(out.stderr.contains("runs"), "{}", out.describe());
 }
+
+/// A twin's lines for QUICK (two sums of 1,000 square roots), right.
+const RIGHT_LINES: &str = "echo 'sequential        0.100000 s  answer 21065.833110879048 21065.833110879048'\n\
+    echo 'threading         0.050000 s  answer 21065.833110879048 21065.833110879048'\n\
+    echo 'multiprocessing   0.060000 s  answer 21065.833110879048 21065.833110879048'";
+
+#[test]
+fn a_free_threaded_build_on_path_runs_too_and_is_labelled() {
+    let dir = TempDir::new("free-threaded");
+    let bin = fake_python(&dir, READY, RIGHT_LINES);
+    let free = READY
+        .replace("CPython 3.12.1", "CPython 3.13.1")
+        .replace(
+            r#""free_threaded": false, "gil_enabled": true"#,
+            r#""free_threaded": true, "gil_enabled": false"#,
+        )
+        .replace("[3, 12]", "[3, 13]");
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = \"-c\" ]; then\n  echo '{free}'\n  exit 0\nfi\n{RIGHT_LINES}\n"
+    );
+    let path = bin.join("python3.13t");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = python_run(&bin, &QUICK);
+    out.assert_exit_code(0);
+    assert!(
+        out.stdout.contains("CPython 3.12.1 threading"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout
+            .contains("CPython 3.13.1 (free-threaded) threading"),
+        "{}",
+        out.describe()
+    );
+    // Against its own sequential run: 0.100 / 0.050.
+    assert!(out.stdout.contains("2.00x"), "{}", out.describe());
+}
