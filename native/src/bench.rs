@@ -351,6 +351,8 @@ mod tests {
             outlier_runs: vec![],
             request_ms: None,
             time: Default::default(),
+            gil_stats: None,
+            latency: None,
         }
     }
 

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod advise;
+pub mod analysis;
 pub mod answer;
 pub mod catalog;
 pub mod claims;

@@ -143,6 +143,15 @@ pub struct ModelResult {
     /// waiting for the GIL back (null without requests).
     pub request_ms: Option<f64>,
     pub time: TimeBreakdown,
+    /// The GIL in numbers in the median run (threads-gil only): per
+    /// thread, the share of the run it held the lock and waited for it,
+    /// and how often the lock changed hands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil_stats: Option<crate::analysis::GilStats>,
+    /// The distribution of per-request (or per-client) latencies in the
+    /// median run, where there were requests or echo clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<crate::analysis::Histogram>,
 }
 
 /// Problems a table shows per model; the JSON report has them all.
@@ -342,6 +351,12 @@ impl Report {
                     outlier_runs,
                     request_ms: request_ms(plan, &median.trace),
                     time: breakdown(&median.trace),
+                    gil_stats: (m.model == Model::ThreadsGil)
+                        .then(|| crate::analysis::gil_stats(&median.trace)),
+                    latency: crate::analysis::histogram(&crate::analysis::latencies(
+                        plan,
+                        &median.trace,
+                    )),
                 }
             })
             .collect();

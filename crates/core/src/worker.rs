@@ -223,7 +223,12 @@ impl<'a> WorkerCtx<'a> {
                 self.take_gil(Some(task_idx));
             }
         };
-        io.get_in_steps(request, &mut Steps::new(&mut around))
+        let reply = io.get_in_steps(request, &mut Steps::new(&mut around));
+        // Where this request ended, the lock held again: a zero-length run
+        // slice, at which `analysis::latency` splits a task's requests.
+        let done = self.now_ns();
+        self.record(EventKind::Run, done, done, Some(task_idx));
+        reply
     }
 
     /// Runs a task's GETs on an event loop: `get` sends one (with the

@@ -75,6 +75,44 @@ fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
         gil > 1.8 * free,
         "{gil:.2} ms per request under the GIL, {free:.2} ms free: {context}"
     );
+    // One latency per request in each model's histogram, however the GIL
+    // made them wait; the GIL's shares never add up past the whole run.
+    for model in ["threads-gil", "threads-free"] {
+        let result = report["results"]
+            .as_array()
+            .and_then(|results| results.iter().find(|r| r["model"] == model))
+            .expect("both models ran");
+        let latency = &result["latency"];
+        assert_eq!(latency["count"], REQUESTS as u64, "{model}: {context}");
+        let binned: u64 = latency["bins"]
+            .as_array()
+            .expect("bins")
+            .iter()
+            .map(|bin| bin["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(binned, REQUESTS as u64, "{model}: {context}");
+        let (p50, p95, max) = (
+            latency["p50_ms"].as_f64().unwrap(),
+            latency["p95_ms"].as_f64().unwrap(),
+            latency["max_ms"].as_f64().unwrap(),
+        );
+        assert!(p50 <= p95 && p95 <= max, "{model}: {latency}");
+    }
+    let gil = report["results"]
+        .as_array()
+        .and_then(|results| results.iter().find(|r| r["model"] == "threads-gil"))
+        .map(|result| result["gil_stats"].clone())
+        .expect("threads-gil ran");
+    let lanes = gil["lanes"].as_array().expect("per-thread GIL numbers");
+    let held: f64 = lanes
+        .iter()
+        .map(|lane| lane["held_share"].as_f64().unwrap())
+        .sum();
+    assert!(held <= 1.0 + 1e-9, "{gil}");
+    assert!(
+        gil["handovers"].as_u64().unwrap() >= REQUESTS as u64,
+        "{gil}"
+    );
     let trace = read_trace(&trace_path);
     for model in ["threads-gil", "threads-free"] {
         let all = slices(&trace, model, None);

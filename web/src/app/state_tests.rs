@@ -27,6 +27,8 @@ fn result(model: Model, wall_s: f64) -> ModelResult {
         outlier_runs: Vec::new(),
         request_ms: None,
         time: TimeBreakdown::default(),
+        gil_stats: None,
+        latency: None,
     }
 }
 

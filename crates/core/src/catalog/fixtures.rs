@@ -30,6 +30,8 @@ pub fn result(model: Model, median: f64, speedup: f64) -> ModelResult {
         outlier_runs: vec![],
         request_ms: None,
         time: TimeBreakdown::default(),
+        gil_stats: None,
+        latency: None,
     }
 }
 

@@ -133,6 +133,67 @@ fn side_by_side(report: &Report) -> String {
     }
 }
 
+/// Percent for people: "48%".
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// The GIL in numbers under the GIL model, as gil_load or py-spy put it.
+fn gil_lines(report: &Report) -> String {
+    let mut out = String::new();
+    for result in &report.results {
+        let Some(stats) = &result.gil_stats else {
+            continue;
+        };
+        out.push_str(&format!(
+            "\nThe GIL ({}, median run): held {} of the run, changed hands {} times\n",
+            result.model.name(),
+            percent(stats.held_share),
+            stats.handovers
+        ));
+        for lane in &stats.lanes {
+            out.push_str(&format!(
+                "  {}: held it {}, waited for it {}, took it {} times\n",
+                lane.name,
+                percent(lane.held_share),
+                percent(lane.wait_share),
+                lane.takes
+            ));
+        }
+    }
+    out
+}
+
+/// Each model's latency distribution: p50, p95 and max per request.
+fn latency_lines(report: &Report) -> String {
+    let rows: Vec<String> = report
+        .results
+        .iter()
+        .filter_map(|result| {
+            let latency = result.latency.as_ref()?;
+            Some(format!(
+                "  {:<13} {:>9} {:>9} {:>9}  ({} requests)\n",
+                result.model.name(),
+                format!("{:.2}", latency.p50_ms),
+                format!("{:.2}", latency.p95_ms),
+                format!("{:.2}", latency.max_ms),
+                latency.count
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nLatency per request, median run (ms):\n  {:<13} {:>9} {:>9} {:>9}\n{}",
+        "model",
+        "p50",
+        "p95",
+        "max",
+        rows.concat()
+    )
+}
+
 /// Renders the table, then any problems, warnings and the explanation.
 pub fn render(report: &Report) -> String {
     // The per-request column shows only where there were requests.
@@ -202,6 +263,8 @@ pub fn render(report: &Report) -> String {
         }
     }
     out.push_str(&side_by_side(report));
+    out.push_str(&gil_lines(report));
+    out.push_str(&latency_lines(report));
     for warning in &report.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }

@@ -123,32 +123,14 @@ pub fn find(id: &str) -> Option<Lesson> {
 mod tests {
     use super::*;
     use crate::experiment::find;
-    use crate::report::{Machine, ModelResult, TimeBreakdown};
-    use crate::stats::Summary;
+    use crate::report::{Machine, ModelResult};
 
     /// A result of `model` taking `wall_s`, with its speedup against a
     /// sequential run of `sequential_s`.
     fn result(model: Model, wall_s: f64, sequential_s: f64, answer_ok: bool) -> ModelResult {
         ModelResult {
-            model,
-            workers: 2,
-            gil: model.gil(),
-            gil_switch_ms: None,
-            wall_s: Summary {
-                median: wall_s,
-                min: wall_s,
-                max: wall_s,
-                mean: wall_s,
-                stddev: None,
-            },
-            speedup: Some(sequential_s / wall_s),
-            cpu_util: None,
-            answer: "ok".into(),
             answer_ok,
-            problems: Vec::new(),
-            outlier_runs: Vec::new(),
-            request_ms: None,
-            time: TimeBreakdown::default(),
+            ..crate::catalog::fixtures::result(model, wall_s, sequential_s / wall_s)
         }
     }
 

@@ -84,7 +84,7 @@ let mut around = |_step: Step, edge: Edge| match edge {
         self.take_gil(Some(task_idx)); // may wait for a CPU-bound holder
     }
 };
-io.get_in_steps(request, &mut Steps::new(&mut around))
+let reply = io.get_in_steps(request, &mut Steps::new(&mut around));
 "#,
         experiment: Some("scraper"),
         preset: Preset {
