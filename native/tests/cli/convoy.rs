@@ -25,6 +25,14 @@ fn slices(trace: &Value, model: &str, kind: Option<&str>) -> Vec<(u64, f64)> {
         .collect()
 }
 
+/// The result of `model` in a JSON report.
+fn result_of<'a>(report: &'a Value, model: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .and_then(|results| results.iter().find(|r| r["model"] == model))
+        .unwrap_or_else(|| panic!("no result for {model} in {report}"))
+}
+
 #[test]
 fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
     const REQUESTS: usize = 20;
@@ -56,10 +64,7 @@ fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
     let report = finished.stdout_json();
     let context = finished.describe();
     let request_ms = |model: &str| {
-        let result = report["results"]
-            .as_array()
-            .and_then(|results| results.iter().find(|r| r["model"] == model))
-            .unwrap_or_else(|| panic!("no result for {model}: {context}"));
+        let result = result_of(&report, model);
         assert_eq!(result["answer_ok"], true, "{model}: {context}");
         result["request_ms"]
             .as_f64()
@@ -78,11 +83,7 @@ fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
     // One latency per request in each model's histogram, however the GIL
     // made them wait; the GIL's shares never add up past the whole run.
     for model in ["threads-gil", "threads-free"] {
-        let result = report["results"]
-            .as_array()
-            .and_then(|results| results.iter().find(|r| r["model"] == model))
-            .expect("both models ran");
-        let latency = &result["latency"];
+        let latency = &result_of(&report, model)["latency"];
         assert_eq!(latency["count"], REQUESTS as u64, "{model}: {context}");
         let binned: u64 = latency["bins"]
             .as_array()
@@ -98,11 +99,7 @@ fn a_request_beside_cpu_work_under_the_gil_costs_several_times_a_free_one() {
         );
         assert!(p50 <= p95 && p95 <= max, "{model}: {latency}");
     }
-    let gil = report["results"]
-        .as_array()
-        .and_then(|results| results.iter().find(|r| r["model"] == "threads-gil"))
-        .map(|result| result["gil_stats"].clone())
-        .expect("threads-gil ran");
+    let gil = &result_of(&report, "threads-gil")["gil_stats"];
     let lanes = gil["lanes"].as_array().expect("per-thread GIL numbers");
     let held: f64 = lanes
         .iter()

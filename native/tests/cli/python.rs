@@ -28,9 +28,14 @@ const QUICK: [&str; 11] = [
 /// A fake `python3` in a directory of its own: it answers the probe
 /// (`-c ...`) with `probe_json`, and runs `twin_body` (shell) for a twin.
 fn fake_python(dir: &TempDir, probe_json: &str, twin_body: &str) -> PathBuf {
+    fake_interpreter(dir, "python3", probe_json, twin_body)
+}
+
+/// A fake interpreter named `name` in `dir/bin`, as [`fake_python`].
+fn fake_interpreter(dir: &TempDir, name: &str, probe_json: &str, twin_body: &str) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let path = bin.join("python3");
+    let path = bin.join(name);
     let script = format!(
         "#!/bin/sh\nif [ \"$1\" = \"-c\" ]; then\n  echo '{probe_json}'\n  exit 0\nfi\n{twin_body}\n"
     );
@@ -281,12 +286,7 @@ fn a_free_threaded_build_on_path_runs_too_and_is_labelled() {
             r#""free_threaded": true, "gil_enabled": false"#,
         )
         .replace("[3, 12]", "[3, 13]");
-    let script = format!(
-        "#!/bin/sh\nif [ \"$1\" = \"-c\" ]; then\n  echo '{free}'\n  exit 0\nfi\n{RIGHT_LINES}\n"
-    );
-    let path = bin.join("python3.13t");
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fake_interpreter(&dir, "python3.13t", &free, RIGHT_LINES);
     let out = python_run(&bin, &QUICK);
     out.assert_exit_code(0);
     assert!(
