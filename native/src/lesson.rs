@@ -81,6 +81,9 @@ fn render(lesson: &Lesson) -> String {
     }
     if let Some(command) = try_command(lesson) {
         out.push_str(&format!("Then see: {command}\n"));
+        // The lesson's Python above, run with this machine's python3 beside it.
+        let beside = command.replacen("concur run", "concur python", 1);
+        out.push_str(&format!("And beside CPython: {beside}\n"));
     }
     if lesson.id == "decision-flow" {
         out.push_str("Then ask: concur advise\n");

@@ -82,6 +82,13 @@ fn lessons_list_print_and_refuse_unknown_ones() {
     assert!(by_id.stdout.starts_with("2. "));
     assert!(by_id.stdout.contains("The Python this lesson is about:"));
     assert!(by_id.stdout.contains("Then see: concur run cpu-sqrt"));
+    assert!(
+        by_id
+            .stdout
+            .contains("And beside CPython: concur python cpu-sqrt"),
+        "{}",
+        by_id.stdout
+    );
     let unknown = run_concur(&["lesson", "fibers"]);
     unknown.assert_exit_code(2);
     assert!(unknown.stderr.contains("unknown lesson \"fibers\""));
