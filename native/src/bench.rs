@@ -335,6 +335,7 @@ mod tests {
                 stddev: None,
             },
             speedup: None,
+            speedup_ci: None,
             cpu_util: None,
             answer: if answer_ok {
                 "5 × HTTP 200"

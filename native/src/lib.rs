@@ -21,6 +21,7 @@ pub mod fidelity;
 pub mod http;
 pub mod lesson;
 pub mod list;
+pub mod load;
 pub mod machine;
 pub mod options;
 pub mod progress;

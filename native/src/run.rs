@@ -3,6 +3,7 @@
 use crate::clock::NativeClock;
 use crate::exec::{Env, run_model};
 use crate::http::{HttpIo, probe};
+use crate::load::LoadWindow;
 use crate::machine::this_machine;
 use crate::options::{Failure, RunOptions};
 use crate::progress::Progress;
@@ -153,11 +154,13 @@ pub fn execute(options: &RunOptions) -> Result<Executed, Failure> {
     let steps =
         options.models.len() as u64 * u64::from(options.params.warmup() + options.params.runs());
     let progress = Progress::new(steps, options.quiet);
+    let window = LoadWindow::start();
     let runs = measure(&plan, &options.params, &options.models, &env, &progress);
+    let load = window.finish();
     crate::db::remove_databases(&env.io.db_dir);
     progress.finish();
     target.close();
-    let report = Report::build(
+    let mut report = Report::build(
         &options.experiment,
         &plan,
         &options.params,
@@ -165,6 +168,7 @@ pub fn execute(options: &RunOptions) -> Result<Executed, Failure> {
         &tool_name(),
         &runs,
     );
+    report.note_machine_load(load);
     Ok(Executed {
         report,
         plan,

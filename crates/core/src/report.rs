@@ -11,7 +11,7 @@ use crate::experiment::{CLIENT_LANES, Experiment, Plan};
 use crate::explain::explain;
 use crate::model::{GilMode, Model};
 use crate::params::Params;
-use crate::stats::{Summary, outliers, summarize};
+use crate::stats::{Interval, MachineLoad, Summary, outliers, speedup_interval, summarize};
 use crate::trace::{Event, EventKind, Lane, Trace};
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +129,11 @@ pub struct ModelResult {
     pub wall_s: Summary,
     /// Sequential median over this median; null without a sequential run.
     pub speedup: Option<f64>,
+    /// The speedup's 95% interval by the percentile bootstrap over the
+    /// runs (`stats::speedup_interval`); null for sequential itself, with
+    /// fewer than 3 runs on either side, and in older reports.
+    #[serde(default)]
+    pub speedup_ci: Option<Interval>,
     /// CPU time over wall time in the median run: 2.0 means two cores
     /// busy; null where the platform cannot measure CPU time.
     pub cpu_util: Option<f64>,
@@ -137,7 +142,8 @@ pub struct ModelResult {
     pub answer_ok: bool,
     /// What went wrong: failed tasks, wrong or differing answers.
     pub problems: Vec<String>,
-    /// Zero-based indices of runs flagged as outliers.
+    /// Zero-based indices of runs flagged as outliers (modified Z-score
+    /// above `stats::OUTLIER_Z`).
     pub outlier_runs: Vec<usize>,
     /// Mean time per request in the median run: waiting for the answer plus
     /// waiting for the GIL back (null without requests).
@@ -192,6 +198,10 @@ pub struct Report {
     /// The tutorial's claims for this experiment, checked against this run.
     pub claims: Vec<ClaimCheck>,
     pub warnings: Vec<String>,
+    /// Other programs' CPU use while the models ran (native runs); null
+    /// where nobody measured it (the page, older reports).
+    #[serde(default)]
+    pub machine_load: Option<MachineLoad>,
     /// The Python twin's results beside concur's (`concur python`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpython: Vec<crate::twin::CpythonResult>,
@@ -297,10 +307,14 @@ impl Report {
             .flat_map(|model_runs| &model_runs.runs)
             .find(|run| check_run(experiment, plan, run).is_empty())
             .map(|run| &run.answers);
-        let sequential_median = runs
+        let sequential_walls: Option<Vec<f64>> = runs
             .iter()
             .find(|m| m.model == Model::Sequential && !m.runs.is_empty())
-            .map(|m| median_of_walls(&m.runs));
+            .map(|m| walls_of(&m.runs));
+        let sequential_median = sequential_walls
+            .as_deref()
+            .and_then(summarize)
+            .map(|s| s.median);
         let mut warnings = Vec::new();
         let results: Vec<ModelResult> = runs
             .iter()
@@ -316,24 +330,29 @@ impl Report {
                 }
                 let differs = match reference {
                     Some(reference) => m.runs.iter().any(|run| {
-                        !same_answers(&comparable(plan, &run.answers), &comparable(plan, reference))
+                        !same_answers(
+                            &comparable(plan, &run.answers),
+                            &comparable(plan, reference),
+                        )
                     }),
                     None => true,
                 };
                 if problems.is_empty() && differs {
                     problems.push("answer differs from the other models' answer".to_string());
                 }
-                let walls: Vec<f64> = m.runs.iter().map(|run| seconds(run.wall_ns())).collect();
+                let walls = walls_of(&m.runs);
                 let wall_s = summarize(&walls).expect("at least one run");
                 let outlier_runs = outliers(&walls);
-                if !outlier_runs.is_empty() {
-                    warnings.push(format!(
-                        "{}: {} of {} runs took far longer or shorter than the rest; the machine may be busy: try more --runs or --warmup",
-                        m.model.name(),
-                        outlier_runs.len(),
-                        walls.len()
-                    ));
-                }
+                warnings.extend(outlier_warning(
+                    m.model,
+                    &walls,
+                    &outlier_runs,
+                    wall_s.median,
+                ));
+                let speedup_ci = match &sequential_walls {
+                    Some(seq) if m.model != Model::Sequential => speedup_interval(seq, &walls),
+                    _ => None,
+                };
                 let median = &m.runs[median_run(&m.runs)];
                 ModelResult {
                     model: m.model,
@@ -341,6 +360,7 @@ impl Report {
                     gil: m.model.gil(),
                     gil_switch_ms: (m.model == Model::ThreadsGil).then_some(params.gil_switch_ms()),
                     speedup: sequential_median.map(|seq| seq / wall_s.median),
+                    speedup_ci,
                     wall_s,
                     cpu_util: median
                         .cpu_ns
@@ -372,8 +392,16 @@ impl Report {
             explanation,
             claims,
             warnings,
+            machine_load: None,
             cpython: Vec::new(),
         }
+    }
+
+    /// Records what other programs did meanwhile, warning when they kept
+    /// more than `stats::BUSY_OTHERS_CORES` busy.
+    pub fn note_machine_load(&mut self, load: MachineLoad) {
+        self.warnings.extend(load.warning());
+        self.machine_load = Some(load);
     }
 
     /// True when every model produced the right answer.
@@ -412,9 +440,30 @@ impl Report {
     }
 }
 
-fn median_of_walls(runs: &[RunOutcome]) -> f64 {
-    let walls: Vec<f64> = runs.iter().map(|run| seconds(run.wall_ns())).collect();
-    summarize(&walls).map_or(f64::NAN, |s| s.median)
+fn walls_of(runs: &[RunOutcome]) -> Vec<f64> {
+    runs.iter().map(|run| seconds(run.wall_ns())).collect()
+}
+
+/// The warning for runs flagged as outliers: which, how far from the
+/// median, and what to do about it.
+fn outlier_warning(model: Model, walls: &[f64], flagged: &[usize], median: f64) -> Option<String> {
+    use crate::export::table::duration;
+    if flagged.is_empty() {
+        return None;
+    }
+    let runs: Vec<String> = flagged
+        .iter()
+        .map(|&idx| format!("run {} took {}", idx + 1, duration(walls[idx])))
+        .collect();
+    Some(format!(
+        "{}: {} of {} runs are outliers ({}, the median {}; modified Z-score above {}): try more --warmup or --runs, close other programs",
+        model.name(),
+        flagged.len(),
+        walls.len(),
+        runs.join(", "),
+        duration(median),
+        crate::stats::OUTLIER_Z
+    ))
 }
 
 #[cfg(test)]

@@ -387,3 +387,62 @@ fn processing_and_lock_waits_are_measured_from_the_trace() {
     let older = Report::from_json(&older.to_string()).unwrap();
     assert_eq!(older.results[1].time.idle_s, 0.0);
 }
+
+#[test]
+fn speedup_intervals_outlier_warnings_and_machine_load_reach_the_report() {
+    let (experiment, params, plan, right) = cpu_setup();
+    let walls = |ms: &[u64]| ms.iter().map(|&ms| run(ms, ms, right.clone())).collect();
+    let runs = vec![
+        ModelRuns {
+            model: Model::Sequential,
+            workers: 1,
+            runs: walls(&[1000, 1010, 990, 1005, 995]),
+        },
+        ModelRuns {
+            model: Model::ThreadsFree,
+            workers: 2,
+            runs: walls(&[500, 505, 495, 900, 502]),
+        },
+        ModelRuns {
+            model: Model::Processes,
+            workers: 2,
+            runs: walls(&[500, 510]),
+        },
+    ];
+    let mut report = Report::build(&experiment, &plan, &params, machine(2), "test", &runs);
+    assert_eq!(
+        report.results[0].speedup_ci, None,
+        "sequential is the reference"
+    );
+    let free = &report.results[1];
+    let ci = free.speedup_ci.expect("5 runs on each side");
+    assert!(ci.contains(free.speedup.unwrap()), "{ci:?}");
+    assert_eq!(report.results[2].speedup_ci, None, "2 runs");
+    assert_eq!(free.outlier_runs, vec![3]);
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("threads-free"));
+    let warning = warning.expect("an outlier warning");
+    assert!(warning.contains("run 4 took 900.0 ms"), "{warning}");
+    assert!(warning.contains("--warmup or --runs"), "{warning}");
+
+    report.note_machine_load(crate::stats::MachineLoad::measured(30.0, 17.0, 10.0));
+    assert!(
+        report.warnings.last().unwrap().contains("1.30 cores"),
+        "{:?}",
+        report.warnings
+    );
+    let json = report.to_json();
+    let back = Report::from_json(&json).unwrap();
+    assert_eq!(back.machine_load, report.machine_load);
+    assert_eq!(back.results[1].speedup_ci, report.results[1].speedup_ci);
+    // A report from before intervals and load still loads.
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    old.as_object_mut().unwrap().remove("machine_load");
+    for result in old["results"].as_array_mut().unwrap() {
+        result.as_object_mut().unwrap().remove("speedup_ci");
+    }
+    let old = Report::from_json(&old.to_string()).unwrap();
+    assert_eq!((old.machine_load, old.results[1].speedup_ci), (None, None));
+}

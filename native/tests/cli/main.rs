@@ -19,5 +19,6 @@ mod python;
 mod run_cpu;
 mod run_io;
 mod serve;
+mod stats;
 mod support;
 mod traces;

@@ -20,6 +20,7 @@ fn result(model: Model, wall_s: f64) -> ModelResult {
             stddev: None,
         },
         speedup: Some(1.0 / wall_s),
+        speedup_ci: None,
         cpu_util: None,
         answer: "ok".into(),
         answer_ok: true,
@@ -62,6 +63,7 @@ fn report_of(experiment: &str, others_s: f64) -> Report {
         explanation: String::new(),
         claims: Vec::new(),
         warnings: Vec::new(),
+        machine_load: None,
         cpython: Vec::new(),
     }
 }

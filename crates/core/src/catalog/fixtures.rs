@@ -23,6 +23,7 @@ pub fn result(model: Model, median: f64, speedup: f64) -> ModelResult {
             stddev: None,
         },
         speedup: Some(speedup),
+        speedup_ci: None,
         cpu_util: None,
         answer: "ok".into(),
         answer_ok: true,

@@ -1,8 +1,14 @@
 //! The result table as plain text, the way the CLI prints it. A report
 //! with a Python twin's results (`concur python`) gets CPython's rows in
 //! the same table, then a line per model pairing the speedups.
+//!
+//! The main table has hyperfine's figures per model (median, mean ± σ,
+//! min … max, all in one unit per row) and each speedup with its 95%
+//! bootstrap interval; notes below it say when there is no interval, what
+//! other programs did to the machine, and every warning.
 
 use crate::report::{ModelResult, Report};
+use crate::stats::{Interval, MIN_RUNS, RESAMPLES, Summary};
 use crate::twin::{CpythonResult, PyModel};
 
 /// Seconds for people: "12.3 s", "1.23 s" or "45.6 ms".
@@ -16,20 +22,84 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// One row's unit: seconds from 1 s up, milliseconds below, with the
+/// decimals that keep about four significant digits.
+struct Unit {
+    per_second: f64,
+    name: &'static str,
+    decimals: usize,
+}
+
+impl Unit {
+    fn for_seconds(seconds: f64) -> Unit {
+        let (per_second, name) = if seconds >= 1.0 {
+            (1.0, "s")
+        } else {
+            (1000.0, "ms")
+        };
+        let scaled = seconds * per_second;
+        let decimals = match scaled {
+            x if x >= 100.0 => 1,
+            x if x >= 10.0 => 2,
+            _ if name == "ms" => 2,
+            _ => 3,
+        };
+        Unit {
+            per_second,
+            name,
+            decimals,
+        }
+    }
+
+    fn number(&self, seconds: f64) -> String {
+        format!("{:.*}", self.decimals, seconds * self.per_second)
+    }
+}
+
+/// Median, "mean ± σ" and "min … max", in the unit of the median (the
+/// page's result table shows the same).
+pub fn times(wall: &Summary) -> [String; 3] {
+    let unit = Unit::for_seconds(wall.median);
+    let mean = match wall.stddev {
+        Some(sd) => format!("{} ± {}", unit.number(wall.mean), unit.number(sd)),
+        None => unit.number(wall.mean),
+    };
+    [
+        format!("{} {}", unit.number(wall.median), unit.name),
+        format!("{mean} {}", unit.name),
+        format!(
+            "{} … {} {}",
+            unit.number(wall.min),
+            unit.number(wall.max),
+            unit.name
+        ),
+    ]
+}
+
+/// "1.91–2.03", or "-" without an interval.
+pub fn interval(ci: Option<&Interval>) -> String {
+    ci.map_or_else(
+        || "-".to_string(),
+        |ci| format!("{:.2}–{:.2}", ci.low, ci.high),
+    )
+}
+
 fn row(result: &ModelResult, requests: bool) -> Vec<String> {
     let model = match result.gil_switch_ms {
         Some(ms) if ms != 5.0 => format!("{} ({ms} ms)", result.model.name()),
         _ => result.model.name().to_string(),
     };
+    let [median, mean, range] = times(&result.wall_s);
     vec![
         model,
         result.workers.to_string(),
-        duration(result.wall_s.median),
-        duration(result.wall_s.min),
-        duration(result.wall_s.max),
+        median,
+        mean,
+        range,
         result
             .speedup
             .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        interval(result.speedup_ci.as_ref()),
         result
             .cpu_util
             .map_or_else(|| "-".to_string(), |util| format!("{:.0}%", util * 100.0)),
@@ -60,15 +130,17 @@ fn cpython_row(result: &CpythonResult, requests: bool) -> Vec<String> {
     } else {
         ""
     };
+    let [median, mean, range] = times(&result.wall_s);
     vec![
         format!("{}{free} {}", result.interpreter.name, result.model.name()),
         "-".into(),
-        duration(result.wall_s.median),
-        duration(result.wall_s.min),
-        duration(result.wall_s.max),
+        median,
+        mean,
+        range,
         result
             .speedup
             .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        "-".into(),
         "-".into(),
         if requests {
             result
@@ -194,6 +266,36 @@ fn latency_lines(report: &Report) -> String {
     )
 }
 
+/// The column of the time per request, left out where there were no requests.
+const PER_REQUEST: usize = 8;
+
+/// How the intervals were made, or why there are none; what other
+/// programs did to the machine.
+fn statistics_notes(report: &Report) -> String {
+    let mut out = String::new();
+    let compared = || {
+        report
+            .results
+            .iter()
+            .filter(|r| r.model != crate::model::Model::Sequential && r.speedup.is_some())
+    };
+    if compared().any(|r| r.speedup_ci.is_some()) {
+        out.push_str(&format!(
+            "95% CI: percentile bootstrap over the runs, ratio of medians, {RESAMPLES} resamples\n"
+        ));
+    } else if compared().next().is_some() && (report.params.runs() as usize) < MIN_RUNS {
+        let runs = report.params.runs();
+        out.push_str(&format!(
+            "note: no speedup intervals: they need at least {MIN_RUNS} runs per model (this ran {runs}); try --runs 5\n"
+        ));
+    }
+    if let Some(load) = &report.machine_load {
+        out.push_str(&load.line());
+        out.push('\n');
+    }
+    out
+}
+
 /// Renders the table, then any problems, warnings and the explanation.
 pub fn render(report: &Report) -> String {
     // The per-request column shows only where there were requests.
@@ -203,9 +305,10 @@ pub fn render(report: &Report) -> String {
         "model",
         "workers",
         "median",
-        "min",
-        "max",
+        "mean ± σ",
+        "min … max",
         "speedup",
+        "95% CI",
         "cpu",
         if requests { "per request" } else { "" },
         "answer",
@@ -217,12 +320,16 @@ pub fn render(report: &Report) -> String {
         .chain(report.cpython.iter().map(|r| cpython_row(r, requests)))
         .map(|mut cells| {
             if !requests {
-                cells.remove(7);
+                cells.remove(PER_REQUEST);
             }
             cells
         })
         .collect();
-    let numeric = if requests { 1..=7 } else { 1..=6 };
+    let numeric = if requests {
+        1..=PER_REQUEST
+    } else {
+        1..=PER_REQUEST - 1
+    };
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|col| {
             rows.iter()
@@ -262,6 +369,7 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
+    out.push_str(&statistics_notes(report));
     out.push_str(&side_by_side(report));
     out.push_str(&gil_lines(report));
     out.push_str(&latency_lines(report));

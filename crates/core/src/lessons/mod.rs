@@ -150,6 +150,7 @@ mod tests {
             explanation: String::new(),
             claims: Vec::new(),
             warnings: Vec::new(),
+            machine_load: None,
             cpython: Vec::new(),
         }
     }
