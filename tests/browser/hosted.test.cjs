@@ -33,7 +33,7 @@ async function agreedAnswer(page, experiment, models) {
   await setUp(page, experiment, CASES[experiment]);
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), models, experiment);
-  const answers = rows.map((r) => r.cells[6]);
+  const answers = rows.map((r) => r.answer);
   for (const answer of answers) assert.match(answer, /^ok /, `${experiment}: ${answer}`);
   assert.equal(new Set(answers).size, 1, `${experiment}: every model answers alike: ${answers}`);
   return { answer: answers[0], rows };
@@ -134,7 +134,7 @@ test('a static host under a sub-path: isolated after one visit, endpoints served
   await page.waitForSelector('#lesson[data-lesson="gil"]');
   const gil = await run(page);
   assert.deepEqual(gil.map((r) => r.model), ['sequential', 'threads-gil', 'threads-free']);
-  for (const row of gil) assert.match(row.cells[6], /^ok /, row.model);
+  for (const row of gil) assert.match(row.answer, /^ok /, row.model);
   t.diagnostic(`GIL lesson on the static host: threads-gil ${(medianSeconds(gil, 'sequential') / medianSeconds(gil, 'threads-gil')).toFixed(2)}x, threads-free ${(medianSeconds(gil, 'sequential') / medianSeconds(gil, 'threads-free')).toFixed(2)}x over sequential`);
   await shot(page, 'hosted-gil-lesson');
 
@@ -375,7 +375,7 @@ test('when isolation still fails under the service worker, the page reloads once
   await setUp(page, 'quick-io', CASES['quick-io']);
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), ['sequential', 'processes', 'async']);
-  for (const row of rows) assert.equal(row.cells[6], 'ok 5 × HTTP 200', row.model);
+  for (const row of rows) assert.equal(row.answer, 'ok 5 × HTTP 200', row.model);
   assert.equal(loads, 2, 'one reload, never a loop');
   assert.deepEqual(errors, []);
 });

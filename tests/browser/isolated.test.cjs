@@ -35,7 +35,7 @@ test('cpu-sqrt runs under every model in an isolated page', async (t) => {
   const ticks = (text) => Number(text.match(/tick (\d+)/)[1]);
   assert.ok(ticks(await page.textContent('.ticker')) > ticks(tickerBefore), 'the main thread kept ticking');
   assert.deepEqual(rows.map((r) => r.model), MODELS);
-  const answers = rows.map((r) => r.cells[6]);
+  const answers = rows.map((r) => r.answer);
   for (const answer of answers) assert.match(answer, /^ok 4 sums/);
   assert.equal(new Set(answers).size, 1, `every model computed the same answer: ${answers}`);
   const lanes = { sequential: 1, 'threads-gil': 2, 'threads-free': 2, processes: 2, async: 4 };
@@ -85,7 +85,7 @@ test('quick-io makes real requests under every model', async (t) => {
   await setUp(page, 'quick-io', { workers: 3, tasks: 3, 'delay-ms': 300, runs: 1, warmup: 0 });
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), MODELS);
-  for (const row of rows) assert.equal(row.cells[6], 'ok 3 × HTTP 200', row.model);
+  for (const row of rows) assert.equal(row.answer, 'ok 3 × HTTP 200', row.model);
   const median = (model) => medianSeconds(rows, model);
   // Three 300 ms requests: one after another about 0.9 s, overlapped about 0.3 s.
   for (const model of MODELS.slice(1)) {
@@ -149,7 +149,7 @@ test('every other experiment answers the same under every model', async (t) => {
     await setUp(page, experiment, knobs);
     const rows = await run(page);
     assert.deepEqual(rows.map((r) => r.model), MODELS, experiment);
-    const answers = rows.map((r) => r.cells[6]);
+    const answers = rows.map((r) => r.answer);
     for (const answer of answers) assert.match(answer, /^ok /, `${experiment}: ${answer}`);
     assert.equal(new Set(answers).size, 1, `${experiment}: ${answers}`);
     if (experiment === 'db-inserts') {
@@ -174,7 +174,7 @@ test('the in-page echo server answers every client under every model', async (t)
   assert.match(await page.textContent('#browser-note'), /in-page equivalent/, 'the page says no TCP runs here');
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), MODELS);
-  const answers = rows.map((r) => r.cells[6]);
+  const answers = rows.map((r) => r.answer);
   for (const answer of answers) assert.match(answer, /^ok 3 echoes, \d+ bytes$/, answer);
   assert.equal(new Set(answers).size, 1, `every model echoed the same: ${answers}`);
   // One at a time, the last client waits for the two before it; concurrent
@@ -206,6 +206,6 @@ test('a health check gives up on a slow URL after its 5 s timeout', async (t) =>
   const rows = await run(page);
   assert.deepEqual(rows.map((r) => r.model), ['threads-free', 'processes', 'async']);
   // The server would answer at 6.1 s: "timed out" means each model gave up first.
-  for (const row of rows) assert.equal(row.cells[6], 'ok 4 × HTTP 200, 1 timed out', row.model);
+  for (const row of rows) assert.equal(row.answer, 'ok 4 × HTTP 200, 1 timed out', row.model);
   assert.deepEqual(errors, []);
 });

@@ -165,9 +165,10 @@ async function run(page, whileRunning) {
   await page.waitForFunction((n) => Number(document.querySelector('main').dataset.completed) > n, before, { timeout: 120000 });
   const error = await page.$('#run-error');
   if (error) throw new Error(`the run failed: ${await error.textContent()}`);
-  return page.$$eval('#result tbody tr', (rows) => rows.map((row) => ({
+  return page.$$eval('#result .results tbody tr', (rows) => rows.map((row) => ({
     model: row.dataset.model,
     cells: [...row.querySelectorAll('td')].map((cell) => cell.textContent),
+    answer: row.querySelector('td.answer').textContent,
   })));
 }
 
@@ -184,3 +185,22 @@ function shot(page, name) {
 module.exports = {
   bin, dist, concurServe, staticServe, browser, open, openHosted, settle, waitFor, ready, setUp, run, shot, medianSeconds,
 };
+
+// Added for the layout and accessibility tests.
+
+/** Every lesson's id, in the course's order. */
+const LESSON_IDS = ['side-by-side', 'gil', 'threading', 'multiprocessing', 'asyncio', 'echo-server', 'comparison', 'decision-flow', 'health-check', 'faq'];
+
+/**
+ * Opens a lesson by its deep link (`query`: more of the link, such as
+ * knobs), reloading so the page reads the link afresh.
+ */
+async function openLesson(page, url, id, query = '') {
+  await page.goto(`${url}/#lesson=${id}${query ? `&${query}` : ''}`);
+  await page.reload();
+  await page.waitForSelector(`#lesson[data-lesson="${id}"]`);
+}
+
+module.exports.LESSON_IDS = LESSON_IDS;
+module.exports.openLesson = openLesson;
+module.exports.shotsDir = shots;

@@ -28,7 +28,7 @@ test('SQLite is downloaded only for db-inserts, whose every model runs it', asyn
   });
   await open(page, server.url);
   await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 2, n: 1000000, runs: 1, warmup: 0 });
-  for (const row of await run(page)) assert.match(row.cells[6], /^ok /, row.model);
+  for (const row of await run(page)) assert.match(row.answer, /^ok /, row.model);
   const everyday = fetched.find((f) => /^\/runner-[0-9a-f]+_bg\.wasm$/.test(f.path));
   assert.ok(everyday, `the everyday runner was fetched: ${fetched.map((f) => f.path)}`);
   assert.equal(everyday.encoding, 'br', 'the runner crossed the network compressed');
@@ -50,12 +50,12 @@ test('SQLite is downloaded only for db-inserts, whose every model runs it', asyn
   assert.ok(statusLines.some((line) => line.includes('downloading and starting the database runner')),
     `the wait for SQLite's runner was shown: ${[...new Set(statusLines)].join(' | ')}`);
   assert.deepEqual(rows.map((r) => r.model), MODELS);
-  for (const row of rows) assert.equal(row.cells[6], 'ok 12 rows committed', row.model);
+  for (const row of rows) assert.equal(row.answer, 'ok 12 rows committed', row.model);
   const dbWasm = fetched.filter((f) => /^\/runner_db-[0-9a-f]+_bg\.wasm$/.test(f.path));
   // The database runner, then its two process workers, each load it.
   assert.ok(dbWasm.length >= 3, `the database runner and its process workers: ${dbWasm.length} fetches`);
   // Back to another experiment: the everyday runner still answers.
   await setUp(page, 'cpu-sqrt', { workers: 2, tasks: 2, n: 1000000, runs: 1, warmup: 0 });
-  for (const row of await run(page)) assert.match(row.cells[6], /^ok /, row.model);
+  for (const row of await run(page)) assert.match(row.answer, /^ok /, row.model);
   assert.deepEqual(errors, []);
 });

@@ -10,7 +10,7 @@
 //! exact version Cargo.lock pins, and wasm-opt from npm's binaryen (Debian's
 //! is too old to read today's wasm), and Debian's clang (SQLite's C source
 //! is compiled to wasm32 for the page); browser tests need Debian's chromium
-//! and chromium-driver, and playwright-core from npm.
+//! and chromium-driver, and playwright-core and axe-core from npm.
 
 use crate::{output, root, run};
 use anyhow::{Context, Result, bail};
@@ -254,8 +254,13 @@ fn npm_install(package: &str) -> Result<()> {
     )
 }
 
-/// Chromium and chromedriver from Debian, playwright-core from npm (it
-/// drives the installed Chromium; it never downloads a browser).
+/// The npm packages the browser tests load, by name and major version:
+/// playwright-core drives the installed Chromium (it never downloads a
+/// browser); axe-core checks the page's accessibility (a11y.test.cjs).
+const BROWSER_TEST_PACKAGES: [(&str, &str); 2] = [("playwright-core", "1"), ("axe-core", "4")];
+
+/// Chromium and chromedriver from Debian, and [`BROWSER_TEST_PACKAGES`]
+/// from npm, each skipped when it is already there.
 pub fn setup_browser() -> Result<()> {
     let have = |path: &str| std::path::Path::new(path).exists();
     if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
@@ -263,17 +268,19 @@ pub fn setup_browser() -> Result<()> {
     } else {
         apt_install(&["chromium", "chromium-driver"])?;
     }
-    if tools_dir()
-        .join("node_modules")
-        .join("playwright-core")
-        .join("package.json")
-        .exists()
-    {
-        eprintln!("setup: playwright-core is installed");
-        Ok(())
-    } else {
-        npm_install("playwright-core@1")
+    for (package, major) in BROWSER_TEST_PACKAGES {
+        if tools_dir()
+            .join("node_modules")
+            .join(package)
+            .join("package.json")
+            .exists()
+        {
+            eprintln!("setup: {package} is installed");
+        } else {
+            npm_install(&format!("{package}@{major}"))?;
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,12 +1,19 @@
-//! The page: header, run panel, pictures and tables of the last run, and
-//! the comparison with a native report. State lives in one reducer.
+//! The page: header, then two panes: the lesson on the left, the
+//! experiment on the right (the lesson's question, the run panel and its
+//! run bar, pictures and tables of the last run, the comparison with a
+//! native report). Below 1000 px wide the panes stack, lesson first, and
+//! the run bar is fixed to the bottom of the screen (`style.css`). State
+//! lives in one reducer.
 
 pub mod course;
 pub mod state;
 
 use crate::components::{
-    bars::Bars, compare::Compare, controls::Controls, lesson::LessonView, results::Results,
-    ticker::Ticker, timeline::Timeline,
+    compare::Compare,
+    controls::Controls,
+    lesson::{LessonAside, LessonView},
+    run_result::RunResult,
+    ticker::Ticker,
 };
 use crate::hooks::{
     use_io::{Endpoints, use_io},
@@ -15,43 +22,10 @@ use crate::hooks::{
 use crate::io::ServedBy;
 use crate::js::{cross_origin_isolated, logical_cores};
 use crate::protocol::{IoMode, RunRequest, ToRunner};
-use crate::runner::threads::RUNNER_PID;
-use concur_core::export::chrome::chrome_trace;
-use concur_core::report::{ModelRuns, Report};
+use concur_core::report::Report;
 use state::{Action, State};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-/// Saves the runs as a Chrome trace file through a download link.
-fn download_trace(runs: &[ModelRuns]) -> Result<(), String> {
-    let origin = runs
-        .iter()
-        .flat_map(|m| &m.runs)
-        .map(|r| r.start_ns)
-        .min()
-        .unwrap_or(0);
-    let json = chrome_trace(runs, origin, RUNNER_PID).to_string();
-    let parts = js_sys::Array::of1(&json.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| crate::js::describe(&e))?;
-    let url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| crate::js::describe(&e))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let link: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| crate::js::describe(&e))?
-        .dyn_into()
-        .map_err(|_| "not an anchor")?;
-    link.set_href(&url);
-    link.set_download("concur-trace.json");
-    link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
-}
 
 fn notices(state: &State, endpoints: Option<&Endpoints>) -> Html {
     let io = match (&state.io, endpoints) {
@@ -197,40 +171,12 @@ pub fn App() -> Html {
             dispatch.dispatch(Action::Imported(imported.map(std::rc::Rc::new)))
         })
     };
-    let results = state.result.as_ref().map(|result| {
-        let (report, runs) = (&result.0, &result.1);
-        let shown = state.timeline_model.and_then(|model| runs.iter().find(|m| m.model == model));
-        let tabs = runs.iter().map(|m| {
-            let dispatch = state.dispatcher();
-            let model = m.model;
-            let active = Some(model) == state.timeline_model;
-            html! { <button class={classes!("tab", active.then_some("active"))} data-model={model.name()} onclick={Callback::from(move |_| dispatch.dispatch(Action::ShowTimeline(model)))}>{ model.name() }</button> }
-        });
-        let timeline = shown.and_then(|m| m.runs.last().map(|run| (m.model, run.clone()))).map(|(model, run)| {
-            html! { <Timeline title={format!("{} — last measured run", model.name())} {run} /> }
-        });
-        let on_download = {
-            let runs = runs.clone();
-            Callback::from(move |_| {
-                if let Err(why) = download_trace(&runs) {
-                    web_sys::console::error_1(&why.into());
-                }
-            })
-        };
-        html! {
-            <section id="result" data-experiment={report.experiment.clone()}>
-                <h2>{ format!("Result: {}", report.experiment) }</h2>
-                <Bars results={report.results.clone()} />
-                <Results report={report.clone()} />
-                <div class="tabs">{ for tabs }</div>
-                { for timeline }
-                <button id="download-trace" onclick={on_download}>{ "Download trace (Chrome JSON, opens in Perfetto)" }</button>
-            </section>
-        }
+    let results = state.result.clone().map(|result| {
+        html! { <RunResult {result} shown={state.timeline_model} on_show={state.dispatcher().to_callback().reform(Action::ShowTimeline)} /> }
     });
     html! {
-        <main data-completed={state.completed.to_string()}>
-            <header>
+        <div class="page">
+            <header class="masthead">
                 <h1>{ "concur playground" }</h1>
                 <p class="facts">
                     <span id="cores">{ format!("{} logical cores", logical_cores()) }</span>
@@ -239,16 +185,26 @@ pub fn App() -> Html {
                 </p>
                 <p class="indicative">{ "Browser timers are coarse (5 to 100 µs), so these numbers are indicative; the native runner (concur run) is the authority." }</p>
             </header>
+            <main data-completed={state.completed.to_string()}>
             { notices(&state, endpoints.as_ref()) }
-            <LessonView state={state.clone()} {on_measure} />
+            <div class="panes">
+            <LessonView state={state.clone()} />
+            // The experiment pane; its children stay at this depth so the
+            // results' lines below keep their place.
+            <section class="pane experiment" id="experiment-pane" aria-labelledby="experiment-title">
+            <h2 class="visually-hidden" id="experiment-title">{ "Try it" }</h2>
+            <LessonAside state={state.clone()} {on_measure} />
             <Controls state={state.clone()} {on_run} />
             // Stable wrappers: yew matches unkeyed children from the end, so a
             // child list that grows must not shift the header (and its ticker).
-            <div class="error-slot">
+            <div class="error-slot" aria-live="polite">
                 if let Some(error) = &state.error { <p class="error" id="run-error">{ error }</p> }
             </div>
             <div class="result-slot">{ for results }</div>
             <Compare browser={state.result.as_ref().map(|r| r.0.clone())} native={state.imported.clone()} {on_import} />
-        </main>
+            </section>
+            </div>
+            </main>
+        </div>
     }
 }

@@ -91,7 +91,7 @@ pub fn Compare(props: &CompareProps) -> Html {
     html! {
         <section class="compare">
             <h2>{ "Compare with a native run" }</h2>
-            <p>{ "Run " }<code>{ "concur run <experiment> --json > native.json" }</code>{ " and import the file:" }</p>
+            <p><label for="import">{ "Run " }<code>{ "concur run <experiment> --json > native.json" }</code>{ " and import the file:" }</label></p>
             <input type="file" id="import" accept=".json,application/json" {onchange} />
             { table }
         </section>

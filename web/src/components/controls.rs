@@ -1,6 +1,13 @@
 //! The run panel: experiment picker, knobs validated as they are typed,
 //! the keep-alive checkbox (experiments that make HTTP requests), model
-//! choice, and the Run button with the progress state.
+//! choice, and the run bar: the Run button with the progress state.
+//!
+//! The run bar (`#run-bar`) holds the page's one Run button. On a wide
+//! screen it sticks to the bottom of the experiment pane, so Run stays in
+//! view however far the pane scrolls; on a phone (one column) it is fixed
+//! to the bottom of the screen, so Run is one tap away while the learner
+//! reads the lesson above the experiment, with shortcuts down to the
+//! question that unlocks it and to the result of the last run.
 
 use crate::app::state::{Action, Knob, RunnerStatus, State};
 use concur_core::experiment::catalog;
@@ -107,27 +114,45 @@ pub fn Controls(props: &ControlsProps) -> Html {
         },
         RunnerStatus::Broken(why) => html! { <span class="error">{ why }</span> },
     };
+    let awaits_prediction = state.awaits_prediction();
+    let to_predict =
+        Callback::from(|_| crate::components::lesson::reveal("#predict", "#predict input"));
+    let to_result = Callback::from(|_| {
+        crate::components::lesson::reveal(".result-slot", ".result-slot button")
+    });
     html! {
-        <section class="controls" data-ready={ready.to_string()}>
-            <label class="picker">
-                <span>{ "experiment" }</span>
-                <select id="experiment" onchange={pick}>
-                    { for catalog().into_iter().map(|e| html! { <option value={e.id} selected={e.id == state.experiment}>{ format!("{} — {}", e.id, e.title) }</option> }) }
-                </select>
-            </label>
-            <p class="summary">{ experiment.summary }{ ". The tutorial: " }{ experiment.claim }{ "." }</p>
-            if let Some(note) = experiment.browser_note {
-                <p class="browser-note" id="browser-note">{ note }</p>
-            }
-            <div class="knobs">{ for knobs }</div>
-            { for keep_alive }
-            <button id="quick" class="quick" title="a tenth of the waits, a twentieth of the computing, one run"
-                    onclick={{ let dispatch = props.state.dispatcher(); Callback::from(move |_| dispatch.dispatch(Action::Quick)) }}>
-                { "Quick preset (for a phone)" }
-            </button>
-            <div class="models">{ for models }</div>
-            <button id="run" {onclick} disabled={running || !ready || !valid}>{ if running { "Running…" } else { "Run" } }</button>
-            { status }
-        </section>
+        <>
+            <section class="controls" data-ready={ready.to_string()} aria-label="experiment settings">
+                <label class="picker">
+                    <span>{ "experiment" }</span>
+                    <select id="experiment" onchange={pick}>
+                        { for catalog().into_iter().map(|e| html! { <option value={e.id} selected={e.id == state.experiment}>{ format!("{} — {}", e.id, e.title) }</option> }) }
+                    </select>
+                </label>
+                <p class="summary">{ experiment.summary }{ ". The tutorial: " }{ experiment.claim }{ "." }</p>
+                if let Some(note) = experiment.browser_note {
+                    <p class="browser-note" id="browser-note">{ note }</p>
+                }
+                <div class="knobs">{ for knobs }</div>
+                { for keep_alive }
+                <button id="quick" class="quick" title="a tenth of the waits, a twentieth of the computing, one run"
+                        onclick={{ let dispatch = props.state.dispatcher(); Callback::from(move |_| dispatch.dispatch(Action::Quick)) }}>
+                    { "Quick preset (for a phone)" }
+                </button>
+                <fieldset class="models">
+                    <legend>{ "models" }</legend>
+                    { for models }
+                </fieldset>
+            </section>
+            <div class="run-bar" id="run-bar">
+                <button id="run" {onclick} disabled={running || !ready || !valid}>{ if running { "Running…" } else { "Run" } }</button>
+                <span class="run-status" role="status">{ status }</span>
+                if awaits_prediction {
+                    <button class="to-predict" id="to-predict" onclick={to_predict}>{ "Answer the question first" }</button>
+                } else if state.result.is_some() && !running {
+                    <button class="to-result" id="to-result" onclick={to_result}>{ "See the result" }</button>
+                }
+            </div>
+        </>
     }
 }

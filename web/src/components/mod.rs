@@ -4,10 +4,17 @@ pub mod advisor;
 pub mod bars;
 pub mod compare;
 pub mod controls;
+pub mod lanes;
 pub mod lesson;
+pub mod marks;
+pub mod numbers;
+pub mod replay;
 pub mod results;
+pub mod run_result;
+pub mod stacked;
 pub mod ticker;
 pub mod timeline;
+pub mod view;
 
 use concur_core::trace::EventKind;
 

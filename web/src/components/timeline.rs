@@ -1,8 +1,11 @@
-//! The timeline: one lane per worker, one coloured bar per trace event,
-//! with the details in a tooltip on hover. Gaps between a lane's events
-//! within the run are drawn as idle bars. Runs with thousands of lanes (an
-//! echo server with 10,000 clients) show the first workers and the first
-//! clients, and say so: the downloaded trace has every lane.
+//! The detail timeline of one run: one lane per worker, one bar per trace
+//! event (colour and texture by kind), with the details in a tooltip on
+//! hover. Gaps between a lane's events within the run are drawn as idle
+//! bars. It shows the shared zoom window ([`View`]): the wheel zooms, a
+//! drag pans, the axis relabels; the replay cursor is a vertical line.
+//! Runs with thousands of lanes (an echo server with 10,000 clients) show
+//! the first workers and the first clients, and say so: the downloaded
+//! trace has every lane.
 //!
 //! With the emulated GIL a lane on top shows who held the lock when. It
 //! tells workers apart by a hue of their own, none of them an event kind's
@@ -10,18 +13,20 @@
 //! I/O"), and by the worker's number written on slices wide enough to hold
 //! it; a legend line of its own names each worker's hue.
 
-use super::{colour, seconds};
-use concur_core::experiment::CLIENT_LANES;
+use super::lanes::{Prepared, draw_lane, prepare};
+use super::marks::{legend, pack, pattern_defs};
+use super::view::{LABEL, Shared, View, WIDTH, axis, use_pointer_zoom};
+use concur_core::analysis::format_duration;
 use concur_core::report::RunOutcome;
-use concur_core::trace::{Event, EventKind, Lane};
-use std::collections::HashMap;
+use concur_core::trace::Lane;
+use std::rc::Rc;
 use yew::prelude::*;
 
-const WIDTH: f64 = 860.0;
-const LABEL: f64 = 130.0;
 const LANE: f64 = 22.0;
+/// Room under the lanes for the axis.
+const AXIS: f64 = 28.0;
 /// The most lanes drawn; beyond it the page would spend seconds drawing.
-const MAX_LANES: usize = 60;
+pub const MAX_LANES: usize = 60;
 /// One hue per worker in the "GIL held by" lane (as many as the browser's
 /// pool has threads), none of them an event kind's colour.
 const HOLDER_COLOURS: [&str; 8] = [
@@ -29,6 +34,8 @@ const HOLDER_COLOURS: [&str; 8] = [
 ];
 /// The narrowest holder slice (px) that gets its worker's number written on it.
 const NUMBERED_WIDTH: f64 = 14.0;
+/// The patterns' id prefix in this SVG.
+const PATTERNS: &str = "detail-pattern";
 
 /// The hue of the worker on lane `lane` in the "GIL held by" lane.
 fn holder_colour(lane: u32) -> &'static str {
@@ -36,7 +43,7 @@ fn holder_colour(lane: u32) -> &'static str {
 }
 
 /// The legend line naming each GIL holder's hue.
-fn holder_legend(holders: &[&Lane]) -> Html {
+fn holder_legend(holders: &[Lane]) -> Html {
     html! {
         <div class="legend holder-legend" id="gil-holder-legend">
             <strong>{ "GIL held by (top lane): " }</strong>
@@ -50,94 +57,64 @@ fn holder_legend(holders: &[&Lane]) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub title: AttrValue,
-    pub run: RunOutcome,
+    pub run: Shared<RunOutcome>,
+    /// The shared window; None shows the run whole.
+    #[prop_or_default]
+    pub view: Option<View>,
+    /// How far the window may reach (the longest run shown anywhere), ns;
+    /// this run's own length when smaller.
+    #[prop_or_default]
+    pub extent_ns: f64,
+    /// Asks for another window (the wheel, a drag); None: whole again.
+    #[prop_or_default]
+    pub on_view: Callback<Option<View>>,
+    /// The replay cursor, ns from the run's start.
+    #[prop_or_default]
+    pub cursor_ns: Option<u64>,
 }
 
-/// The stretches of a lane's run where none of its events was going on.
-fn idle_gaps(events: &[Event], lane: u32, start_ns: u64, end_ns: u64) -> Vec<Event> {
-    let mut spans: Vec<(u64, u64)> = events.iter().map(|e| (e.start_ns, e.end_ns)).collect();
-    spans.sort_unstable();
-    let mut gaps = Vec::new();
-    let mut covered = start_ns;
-    for (start, end) in spans.into_iter().chain(std::iter::once((end_ns, end_ns))) {
-        if start > covered {
-            gaps.push(Event {
-                lane,
-                kind: EventKind::Idle,
-                start_ns: covered,
-                end_ns: start,
-                task_idx: None,
-            });
-        }
-        covered = covered.max(end);
-    }
-    gaps
+/// The SVG's height for a prepared run.
+fn height(prepared: &Prepared) -> f64 {
+    LANE * (prepared.lanes.len() + usize::from(prepared.gil)) as f64 + AXIS
 }
 
-/// The lanes to draw: all of them, or up to [`MAX_LANES`] split between
-/// the first workers and the first echo clients.
-fn shown_lanes(lanes: &[Lane]) -> Vec<&Lane> {
-    if lanes.len() <= MAX_LANES {
-        return lanes.iter().collect();
-    }
-    let (workers, clients): (Vec<&Lane>, Vec<&Lane>) =
-        lanes.iter().partition(|lane| lane.id < CLIENT_LANES);
-    let client_rows = clients.len().min(MAX_LANES / 2);
-    let worker_rows = workers.len().min(MAX_LANES - client_rows);
-    let client_rows = clients.len().min(MAX_LANES - worker_rows);
-    workers[..worker_rows]
-        .iter()
-        .chain(&clients[..client_rows])
-        .copied()
-        .collect()
+#[derive(Properties, PartialEq)]
+struct BodyProps {
+    prepared: Shared<Prepared>,
+    view: View,
 }
 
+/// Everything in the SVG but the cursor: redrawn only when the run or the
+/// window changes, never as the replay cursor moves.
 #[component]
-pub fn Timeline(props: &TimelineProps) -> Html {
-    let run = &props.run;
-    let span = run.wall_ns().max(1) as f64;
-    let x = |ns: u64| LABEL + (ns.saturating_sub(run.start_ns) as f64 / span) * (WIDTH - LABEL);
-    // With the emulated GIL, whoever computes holds the lock: its run slices
-    // make a lane of their own showing who held the GIL when.
-    let gil = run
-        .trace
-        .events
-        .iter()
-        .any(|e| e.kind == EventKind::GilWait);
-    let first_row = usize::from(gil);
-    let shown = shown_lanes(&run.trace.lanes);
-    let hidden = run.trace.lanes.len() - shown.len();
-    let mut by_lane: HashMap<u32, Vec<Event>> = HashMap::new();
-    for event in &run.trace.events {
-        by_lane.entry(event.lane).or_default().push(event.clone());
-    }
-    let height = LANE * (shown.len() + first_row) as f64 + 24.0;
-    let holders: Vec<&Lane> = run
-        .trace
-        .lanes
-        .iter()
-        .filter(|lane| {
-            gil && run
-                .trace
-                .events
-                .iter()
-                .any(|e| e.lane == lane.id && e.kind == EventKind::Run)
-        })
-        .collect();
-    let holder = gil.then(|| {
-        let held = run.trace.events.iter().filter(|e| e.kind == EventKind::Run).map(|event| {
-            let (left, right) = (x(event.start_ns), x(event.end_ns));
-            let width = (right - left).max(0.75);
-            let name = run.trace.lanes.iter().find(|l| l.id == event.lane).map_or("a worker", |l| l.name.as_str());
-            let number = event.lane + 1;
+fn TimelineBody(props: &BodyProps) -> Html {
+    let (prepared, view) = (&*props.prepared, &props.view);
+    let first_row = usize::from(prepared.gil);
+    let name_of = |id: u32| {
+        prepared
+            .holders
+            .iter()
+            .find(|l| l.id == id)
+            .map_or("a worker", |l| l.name.as_str())
+    };
+    let holder = prepared.gil.then(|| {
+        let held = pack(&prepared.held, view).into_iter().map(|mark| {
+            let width = mark.width();
+            let number = mark.key + 1;
+            let tip = if mark.count == 1 {
+                format!("{} holds the GIL for {}", name_of(mark.key), format_duration(mark.end_ns.saturating_sub(mark.start_ns)))
+            } else {
+                let parts: Vec<String> = mark.parts.iter().map(|(lane, ns)| format!("{} {}", name_of(*lane), format_duration(*ns))).collect();
+                format!("{} turns merged at this zoom: {}", mark.count, parts.join(", "))
+            };
             html! {
                 <>
-                    <rect class="held" data-worker={number.to_string()} x={left.to_string()} y="3" width={width.to_string()} height={(LANE - 6.0).to_string()}
-                          fill={holder_colour(event.lane)}>
-                        <title>{ format!("{name} holds the GIL for {}", seconds(event.duration_ns() as f64 / 1e9)) }</title>
+                    <rect class="held" data-worker={number.to_string()} x={mark.left.to_string()} y="3" width={width.to_string()} height={(LANE - 6.0).to_string()}
+                          fill={holder_colour(mark.key)}>
+                        <title>{ tip }</title>
                     </rect>
                     if width >= NUMBERED_WIDTH {
-                        <text class="holder-number" x={(left + width / 2.0).to_string()} y={(LANE * 0.7).to_string()} text-anchor="middle">{ number }</text>
+                        <text class="holder-number" x={(mark.left + width / 2.0).to_string()} y={(LANE * 0.7).to_string()} text-anchor="middle">{ number }</text>
                     }
                 </>
             }
@@ -149,58 +126,64 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let lanes = shown.iter().enumerate().map(|(row, lane)| {
+    let lanes = prepared.lanes.iter().enumerate().map(|(row, lane)| {
         let y = (row + first_row) as f64 * LANE;
-        let mut events: Vec<Event> = by_lane.remove(&lane.id).unwrap_or_default();
-        events.extend(idle_gaps(&events, lane.id, run.start_ns, run.end_ns));
-        let bars = events.iter().map(|event| {
-            let (left, right) = (x(event.start_ns), x(event.end_ns));
-            let tip = format!(
-                "{} · {}{} · from +{} for {}",
-                lane.name,
-                event.kind.name(),
-                event.task_idx.map_or(String::new(), |t| format!(" (task {t})")),
-                seconds(event.start_ns.saturating_sub(run.start_ns) as f64 / 1e9),
-                seconds(event.duration_ns() as f64 / 1e9),
-            );
-            html! {
-                <rect class={format!("event {}", event.kind.name())} x={left.to_string()} y={(y + 3.0).to_string()}
-                      width={(right - left).max(0.75).to_string()} height={(LANE - 6.0).to_string()} fill={colour(event.kind)}>
-                    <title>{ tip }</title>
-                </rect>
-            }
-        });
         html! {
-            <g class="lane" data-lane={lane.id.to_string()}>
-                <text x="0" y={(y + LANE * 0.7).to_string()} class="lane-label">{ &lane.name }</text>
+            <g class="lane" data-lane={lane.lane.id.to_string()}>
+                <text x="0" y={(y + LANE * 0.7).to_string()} class="lane-label">{ &lane.lane.name }</text>
                 <line x1={LABEL.to_string()} x2={WIDTH.to_string()} y1={(y + LANE / 2.0).to_string()} y2={(y + LANE / 2.0).to_string()} class="lane-axis" />
-                { for bars }
+                { draw_lane(lane, view, PATTERNS, y + 3.0, LANE - 6.0) }
             </g>
         }
     });
-    let axis_y = height - 8.0;
     html! {
-        <figure class="timeline">
+        <g class="timeline-body">
+            { pattern_defs(PATTERNS) }
+            { for holder }
+            { for lanes }
+            { axis(view, height(prepared) - AXIS + 4.0) }
+        </g>
+    }
+}
+
+#[component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let prepared = use_memo(props.run.clone(), |run| prepare(run, MAX_LANES));
+    let prepared = Shared(Rc::clone(&prepared));
+    let wall = prepared.wall_ns.max(1) as f64;
+    let view = props.view.unwrap_or(View::full(wall));
+    let pointer = use_pointer_zoom(view, props.extent_ns.max(wall), props.on_view.clone());
+    let height = height(&prepared);
+    let hidden = prepared.total_lanes - prepared.lanes.len();
+    let cursor = props
+        .cursor_ns
+        .map(|ns| ns as f64)
+        .filter(|ns| view.shows(*ns))
+        .map(|ns| {
+            let x = view.x(ns).to_string();
+            html! {
+                <line id="replay-cursor" class="replay-cursor" data-cursor-ns={ns.to_string()} x1={x.clone()} x2={x} y1="0" y2={(height - AXIS + 4.0).to_string()} />
+            }
+        });
+    html! {
+        <figure class="timeline" id="detail-timeline">
             <figcaption>{ props.title.clone() }</figcaption>
-            <svg viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="img" aria-label="timeline of every worker">
-                { for holder }
-                { for lanes }
-                <text x={LABEL.to_string()} y={axis_y.to_string()} class="axis">{ "0" }</text>
-                <text x={WIDTH.to_string()} y={axis_y.to_string()} class="axis" text-anchor="end">{ seconds(span / 1e9) }</text>
+            <svg viewBox={format!("0 0 {WIDTH} {height}")} width="100%" role="img" class="zoomable" ref={pointer.node}
+                 aria-label="timeline of every worker"
+                 onwheel={pointer.onwheel} onpointerdown={pointer.onpointerdown}
+                 onpointermove={pointer.onpointermove} onpointerup={pointer.onpointerup}>
+                <TimelineBody prepared={prepared.clone()} {view} />
+                { for cursor }
             </svg>
             if hidden > 0 {
                 <p class="lanes-hidden">{ format!(
                     "Showing {} of {} lanes (the first workers and the first clients); the downloaded trace has every lane.",
-                    shown.len(),
-                    run.trace.lanes.len()
+                    prepared.lanes.len(),
+                    prepared.total_lanes
                 ) }</p>
             }
-            <div class="legend events">
-                { for EventKind::ALL.iter().map(|kind| html! {
-                    <span data-kind={kind.name()}><i style={format!("background:{}", colour(*kind))}></i>{ kind.name() }</span>
-                }) }
-            </div>
-            if gil { { holder_legend(&holders) } }
+            { legend() }
+            if prepared.gil { { holder_legend(&prepared.holders) } }
         </figure>
     }
 }
@@ -208,22 +191,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn gaps_between_events_become_idle() {
-        let event = |start_ns, end_ns| Event {
-            lane: 0,
-            kind: EventKind::Run,
-            start_ns,
-            end_ns,
-            task_idx: None,
-        };
-        let gaps = idle_gaps(&[event(10, 20), event(15, 30), event(40, 50)], 0, 0, 60);
-        let spans: Vec<(u64, u64)> = gaps.iter().map(|g| (g.start_ns, g.end_ns)).collect();
-        assert_eq!(spans, vec![(0, 10), (30, 40), (50, 60)]);
-        assert!(gaps.iter().all(|g| g.kind == EventKind::Idle));
-        assert!(idle_gaps(&[event(0, 60)], 0, 0, 60).is_empty());
-    }
+    use crate::components::colour;
+    use concur_core::trace::EventKind;
 
     #[test]
     fn gil_holders_never_wear_an_event_colour() {
@@ -237,33 +206,5 @@ mod tests {
             .map(holder_colour)
             .collect();
         assert_eq!(hues.len(), crate::runner::BROWSER_WORKERS.max as usize);
-    }
-
-    #[test]
-    fn thousands_of_lanes_show_the_first_workers_and_clients() {
-        let lane = |id| Lane {
-            id,
-            name: String::new(),
-            pid: 1,
-        };
-        let few: Vec<Lane> = (0..5).map(lane).collect();
-        assert_eq!(shown_lanes(&few).len(), 5);
-        let many: Vec<Lane> = (0..10_000)
-            .map(lane)
-            .chain((0..10_000).map(|idx| lane(CLIENT_LANES + idx)))
-            .collect();
-        let shown = shown_lanes(&many);
-        assert_eq!(shown.len(), MAX_LANES);
-        assert_eq!(
-            shown.iter().filter(|l| l.id >= CLIENT_LANES).count(),
-            MAX_LANES / 2
-        );
-        assert_eq!(shown[0].id, 0);
-        // One server lane beside many clients: all the room goes to clients.
-        let sequential: Vec<Lane> = std::iter::once(lane(0))
-            .chain((0..10_000).map(|idx| lane(CLIENT_LANES + idx)))
-            .collect();
-        let shown = shown_lanes(&sequential);
-        assert_eq!((shown.len(), shown[0].id), (MAX_LANES, 0));
     }
 }
