@@ -31,7 +31,7 @@ test('at 1280 x 900 the lesson and Run sit side by side on every lesson, without
     await ready(page);
     assert.equal(await page.evaluate(() => window.scrollY), 0, `${id}: the page itself does not scroll`);
     const left = await inView(page, '#lesson', viewport);
-    await inView(page, '#lesson h2', viewport);
+    await inView(page, '#lesson-title', viewport);
     assert.ok(await page.isVisible('#lesson h2'), `${id}: the title shows`);
     const right = await inView(page, '#experiment-pane', viewport);
     assert.ok(left.x + left.width <= right.x, `${id}: the panes sit side by side: ${JSON.stringify([left, right])}`);
@@ -47,6 +47,15 @@ test('at 1280 x 900 the lesson and Run sit side by side on every lesson, without
   await page.waitForSelector('#verdict');
   await inView(page, '#run', viewport);
   await page.screenshot({ path: path.join(shotsDir, 'two-panes-gil.png') });
+  // Scrolled to the result, the right pane shows the table and the one-axis
+  // timeline while the lesson stays beside it.
+  await page.$eval('#result .results', (table) => {
+    const pane = document.querySelector('#experiment-pane');
+    pane.scrollTop += table.getBoundingClientRect().top - pane.getBoundingClientRect().top;
+  });
+  await inView(page, '#one-axis', viewport);
+  await inView(page, '#lesson-title', viewport);
+  await page.screenshot({ path: path.join(shotsDir, 'two-panes-gil-result.png') });
   assert.deepEqual(errors, []);
 });
 
@@ -66,7 +75,7 @@ test('at 360 x 740 the page is one column and the run bar keeps Run in reach', a
     assert.ok(pane.y >= lesson.y + lesson.height, `${id}: one column, the lesson first`);
     await inView(page, '#run-bar', viewport);
     await inView(page, '#run', viewport);
-    await inView(page, '#lesson h2', viewport);
+    await inView(page, '#lesson-title', viewport);
   }
   await openLesson(page, server.url, 'gil', SMALL);
   await ready(page);

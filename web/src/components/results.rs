@@ -70,6 +70,18 @@ pub fn Results(props: &ResultsProps) -> Html {
             }
             <ul class="problems">{ for problems.map(|p| html! { <li>{ p }</li> }) }</ul>
             { for report.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
+        </section>
+    }
+}
+
+/// Why the run came out as it did, and the tutorial's claims checked
+/// against it: below the timelines, so the pictures come right after the
+/// numbers.
+#[component]
+pub fn Explanation(props: &ResultsProps) -> Html {
+    let report = &props.report;
+    html! {
+        <section class="explanation">
             <p class="why"><strong>{ "What just happened: " }</strong>{ &report.explanation }</p>
             if !report.claims.is_empty() {
                 <ul class="claims">

@@ -9,7 +9,7 @@
 use super::bars::Bars;
 use super::numbers::{GilNumbers, Latencies};
 use super::replay::Replay;
-use super::results::Results;
+use super::results::{Explanation, Results};
 use super::stacked::{ModelRun, StackedTimeline, extent_ns};
 use super::timeline::Timeline;
 use super::view::{Shared, View, ZoomBar};
@@ -175,6 +175,7 @@ pub fn RunResult(props: &RunResultProps) -> Html {
                              cursor={props.shown.map(|model| (model, cursor))} />
             <div class="tabs" role="group" aria-label="Show one model in detail">{ for tabs }</div>
             { for detail_views }
+            <Explanation report={report.clone()} />
             <GilNumbers results={report.results.clone()} />
             <Latencies results={report.results.clone()} />
             <button id="download-trace" onclick={on_download}>{ "Download trace (Chrome JSON, opens in Perfetto)" }</button>
