@@ -60,7 +60,13 @@ pub fn GilNumbers(props: &NumbersProps) -> Html {
 fn histogram(model: &str, latency: &Histogram) -> Html {
     const WIDTH: f64 = 360.0;
     const HEIGHT: f64 = 90.0;
-    let most = latency.bins.iter().map(|bin| bin.count).max().unwrap_or(1).max(1);
+    let most = latency
+        .bins
+        .iter()
+        .map(|bin| bin.count)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let bar_width = WIDTH / latency.bins.len().max(1) as f64;
     let bars = latency.bins.iter().enumerate().map(|(idx, bin)| {
         let height = f64::from(bin.count) / f64::from(most) * HEIGHT;
