@@ -53,6 +53,8 @@ pub fn Results(props: &ResultsProps) -> Html {
     let problems = report.results.iter().flat_map(|r| r.problem_lines());
     html! {
         <section class="results">
+            // Scrolls sideways in a narrow pane; focusable so keys can scroll it.
+            <div class="table-scroll" role="region" aria-label="Result table" tabindex="0">
             <table>
                 <thead><tr>
                     <th>{"model"}</th><th>{"workers"}</th><th>{"median"}</th>
@@ -62,6 +64,7 @@ pub fn Results(props: &ResultsProps) -> Html {
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            </div>
             if let Some(note) = interval_note(report) {
                 <p class="indicative ci-note">{ note }</p>
             }
