@@ -204,11 +204,7 @@ fn task_switch() -> f64 {
 pub fn measure_in_this_process(kind: &str, count: usize) -> ExitCode {
     // Die with `bench claims`: the kernel kills this process (and so, in
     // turn, the workers it started) when the thread that started it ends.
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag on this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-    }
+    crate::platform::die_with_parent();
     let per_unit = match kind {
         "threads" => memory::thread_memory(count),
         "tasks" => memory::task_memory(count),

@@ -2,8 +2,8 @@
 //!
 //! Every child is registered here from spawn until it is reaped. Ctrl-C (or
 //! SIGTERM) kills every registered child before the runner exits with 130;
-//! children also ask the kernel to kill them if the runner dies
-//! (`PR_SET_PDEATHSIG`, see `exec::worker`).
+//! children also die if the runner dies (`platform::spawn_child`: Linux's
+//! `PR_SET_PDEATHSIG`, a Windows Job Object, on macOS the pipes closing).
 
 use std::sync::Mutex;
 
@@ -26,10 +26,7 @@ pub fn register_group(pid: u32) {
 /// Kills what is left of `pid`'s group (it has exited or must stop) and
 /// forgets it.
 pub fn kill_group(pid: u32) {
-    // SAFETY: kill has no memory effects; an empty group only yields ESRCH.
-    unsafe {
-        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-    }
+    crate::platform::kill_group(pid);
     groups().retain(|&group| group != pid);
 }
 
@@ -55,23 +52,14 @@ pub fn unregister(pid: u32) {
 fn kill_all_and_exit() -> ! {
     let registry = children();
     for &group in groups().iter() {
-        // SAFETY: as below; the minus sign names the whole process group.
-        unsafe {
-            libc::kill(-(group as libc::pid_t), libc::SIGKILL);
-        }
+        crate::platform::kill_group(group);
     }
     for &pid in registry.iter() {
-        // SAFETY: kill has no memory effects; a stale pid only yields ESRCH.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
+        crate::platform::kill(pid);
     }
     for &pid in registry.iter() {
-        // SAFETY: a null status pointer is allowed. Reaping here leaves no
-        // zombie behind for an init that does not reap.
-        unsafe {
-            libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
-        }
+        // Reaping here leaves no zombie behind for an init that does not reap.
+        let _ = crate::platform::reap(pid);
     }
     crate::db::remove_databases(&crate::db::db_dir());
     eprintln!("concur: interrupted; stopped every worker");

@@ -59,7 +59,7 @@ pub enum Command {
         #[arg(long)]
         parent: u32,
         #[arg(long)]
-        listen_fd: i32,
+        listen_fd: String,
         #[arg(long)]
         wait_ms: u64,
     },

@@ -24,6 +24,7 @@ pub mod list;
 pub mod load;
 pub mod machine;
 pub mod options;
+pub mod platform;
 pub mod progress;
 pub mod python;
 pub mod run;
@@ -94,25 +95,9 @@ fn serve(args: cli::ServeArgs) -> Result<ExitCode, Failure> {
 
 /// Parses the command line, runs the command, and maps failures to exit
 /// statuses: 2 for usage errors, 1 for run failures.
-/// Raises the soft limit on open files to the hard one: 512 worker
-/// processes need two pipes each, and `bench claims` starts 1,000.
-fn raise_open_file_limit() {
-    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
-}
-
 pub fn main() -> ExitCode {
-    raise_open_file_limit();
+    // 512 worker processes need two pipes each, and `bench claims` starts 1,000.
+    platform::raise_open_file_limit();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => args.validate().and_then(run::run),
@@ -143,7 +128,7 @@ pub fn main() -> ExitCode {
             listen_fd,
             wait_ms,
         } => Ok(exec::echo::pool::worker_main(
-            lane, parent, listen_fd, wait_ms,
+            lane, parent, &listen_fd, wait_ms,
         )),
         Command::EchoClients { parent, addr } => {
             Ok(exec::echo::clients::clients_main(parent, &addr))

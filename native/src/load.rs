@@ -50,23 +50,9 @@ pub fn system_busy_cpu() -> Option<Duration> {
     None
 }
 
-fn rusage(who: libc::c_int) -> Duration {
-    // SAFETY: an all-zero rusage is a valid value for getrusage to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_SELF and
-    // RUSAGE_CHILDREN exist on every Unix.
-    if unsafe { libc::getrusage(who, &mut usage) } != 0 {
-        return Duration::ZERO;
-    }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
 /// CPU time of this process and of its children that have been waited for.
 pub fn own_cpu() -> Duration {
-    rusage(libc::RUSAGE_SELF) + rusage(libc::RUSAGE_CHILDREN)
+    crate::platform::own_cpu()
 }
 
 /// The readings at the start of a window.

@@ -205,17 +205,14 @@ pub fn serve_until_interrupted(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        use tokio::signal::unix::{SignalKind, signal};
         let listener = tokio::net::TcpListener::bind(bind).await?;
         // Handlers go in before the address is announced, so a Ctrl-C sent
         // the moment a caller reads it is caught, not fatal.
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
+        let interrupted = crate::platform::interrupted()?;
         ready(listener.local_addr()?);
         tokio::select! {
             served = axum::serve(listener, with_client_address(router(site))) => served,
-            _ = interrupt.recv() => Ok(()),
-            _ = terminate.recv() => Ok(()),
+            () = interrupted => Ok(()),
         }
     })
 }

@@ -6,11 +6,14 @@
 //! - `web`: build the playground into dist/;
 //! - `dist`: the same build, which is deployable as it is: one static folder
 //!   that works on any static host under any sub-path (`dist.rs`);
-//! - `test`: setup, then format check, clippy and every test (what `.ci/run` calls);
+//! - `test`: setup, then format check, clippy and every test, the Windows
+//!   build under wine and the macOS check (`cross.rs`) (what `.ci/run` calls);
+//! - `cross`: only the cross part of `setup` and `test`;
 //! - `bench`, `bench-web`: the speed targets of the native runner and of the
 //!   playground, printed as ratios from one run.
 
 mod bench;
+mod cross;
 mod dist;
 mod dist_snippets;
 mod dist_sri;
@@ -81,11 +84,16 @@ fn main() -> Result<()> {
             )
         }),
         Some("test") => test::test(),
+        Some("cross") => cross::setup_cross().and_then(|()| cross::cross_tests()),
         Some("bench") => bench::bench(),
         Some("bench-web") => bench::bench_web(),
         Some(other) => {
-            bail!("unknown task \"{other}\": use setup, play, web, dist, test, bench or bench-web")
+            bail!(
+                "unknown task \"{other}\": use setup, play, web, dist, test, cross, bench or bench-web"
+            )
         }
-        None => bail!("usage: cargo xtask setup | play | web | dist | test | bench | bench-web"),
+        None => bail!(
+            "usage: cargo xtask setup | play | web | dist | test | cross | bench | bench-web"
+        ),
     }
 }

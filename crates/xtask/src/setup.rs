@@ -146,7 +146,7 @@ fn ensure_nightly() -> Result<()> {
 }
 
 /// Installs Debian packages that are missing (`apt-get update` first).
-fn apt_install(packages: &[&str]) -> Result<()> {
+pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
     // SAFETY: set before any thread starts; xtask is single-threaded.
     unsafe { std::env::set_var("DEBIAN_FRONTEND", "noninteractive") };
     // As root (this machine, CI) apt-get runs as it is; elsewhere (a
@@ -165,9 +165,11 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     run(program, &args)
 }
 
-/// Everything: the web build and the browser tests (`cargo xtask setup`).
+/// Everything: the web build, the cross builds (Windows under wine, macOS
+/// checked: `cross.rs`) and the browser tests (`cargo xtask setup`).
 pub fn setup_web() -> Result<()> {
     setup_web_build()?;
+    crate::cross::setup_cross()?;
     setup_browser()
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest:
-//! style and lints, the workspace's Rust tests, then the playground built
-//! for real and driven in headless Chromium.
+//! style and lints, the workspace's Rust tests, the Windows build under wine
+//! and the macOS check (`cross.rs`), then the playground built for real and
+//! driven in headless Chromium.
 
 use crate::setup::tools_dir;
 use crate::{root, run, setup::setup_web, web};
@@ -35,6 +36,7 @@ pub fn test() -> Result<()> {
         ],
     )?;
     run("cargo", &["test", "--workspace"])?;
+    crate::cross::cross_tests()?;
     browser_tests()?;
     eprintln!("xtask test: all checks passed");
     Ok(())

@@ -68,10 +68,8 @@ impl Drop for Unreaped<'_, '_> {
     fn drop(&mut self) {
         let pid = self.0.pid;
         self.0.disarm();
-        // SAFETY: kill touches no memory; the child is not reaped yet.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
+        // The child is not reaped yet, so the pid still names it.
+        crate::platform::kill(pid);
         children::unregister(pid);
         let _ = reap(pid);
     }
@@ -93,7 +91,8 @@ struct Fed {
 
 fn spawn_worker(lane: u32, db_dir: &std::path::Path) -> std::io::Result<Child> {
     let exe = std::env::current_exe()?;
-    let child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args([
             "__worker",
             "--lane",
@@ -104,8 +103,8 @@ fn spawn_worker(lane: u32, db_dir: &std::path::Path) -> std::io::Result<Child> {
         .env(crate::db::DB_DIR_VAR, db_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+        .stderr(Stdio::inherit());
+    let child = crate::platform::spawn_child(&mut command)?;
     children::register(child.id());
     Ok(child)
 }
@@ -279,68 +278,20 @@ fn feed(lane_id: u32, spawned: std::io::Result<Child>, spawn_start: u64, pool: &
 /// reaped its pid cannot be handed out again, so the watchdog may still
 /// kill it safely.
 fn wait_until_ended(pid: u32) {
-    loop {
-        // SAFETY: siginfo_t is plain old data, valid when zeroed.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `info` is a live, writable local.
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if rc == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return;
-        }
-    }
+    crate::platform::wait_until_ended(pid);
 }
 
-/// Waits for the child and reads the kernel's account of its CPU time,
+/// Waits for the child and reads the system's account of its CPU time,
 /// which covers a worker that was killed before it could say goodbye.
 pub(crate) fn reap(pid: u32) -> (std::io::Result<std::process::ExitStatus>, u64) {
-    use std::os::unix::process::ExitStatusExt;
-    let pid = pid as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain old data, valid when zeroed.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: both pointers refer to live, writable locals.
-        let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if rc == pid {
-            let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-            let cpu_ns = (micros(usage.ru_utime) + micros(usage.ru_stime)) * 1000;
-            return (Ok(std::process::ExitStatus::from_raw(status)), cpu_ns);
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return (Err(err), 0);
-        }
-    }
+    crate::platform::reap(pid)
 }
 
 /// How a worker ended, for people: "was killed by signal 9 (SIGKILL)".
 pub(crate) fn describe_exit(status: std::io::Result<std::process::ExitStatus>) -> String {
-    use std::os::unix::process::ExitStatusExt;
     match status {
-        Ok(status) => match (status.code(), status.signal()) {
-            (Some(code), _) => format!("exited with status {code}"),
-            (None, Some(signal)) => format!("was killed by signal {signal}{}", signal_name(signal)),
-            (None, None) => format!("ended: {status}"),
-        },
+        Ok(status) => crate::platform::describe_status(&status),
         Err(err) => format!("ended in an unknown way: {err}"),
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        libc::SIGKILL => " (SIGKILL)",
-        libc::SIGTERM => " (SIGTERM)",
-        libc::SIGSEGV => " (SIGSEGV)",
-        libc::SIGABRT => " (SIGABRT)",
-        libc::SIGINT => " (SIGINT)",
-        _ => "",
     }
 }
 

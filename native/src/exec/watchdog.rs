@@ -3,7 +3,8 @@
 //!
 //! A feeder arms its slot before each wait on its child (for Ready, for an
 //! answer, for Bye, for the exit) and disarms it when the wait ends. Should a
-//! deadline pass first, the watchdog sends the child SIGKILL: the feeder's
+//! deadline pass first, the watchdog kills the child (`platform::kill`:
+//! SIGKILL, or `TerminateProcess` on Windows): the feeder's
 //! blocked read or write then fails, and [`Watchdog::disarm`] tells it that
 //! the watchdog fired and after how long. Feeders disarm before they reap,
 //! so a pid the kernel may hand out again is never killed.
@@ -95,11 +96,9 @@ impl Watchdog {
                     continue;
                 };
                 if at <= now {
-                    // SAFETY: kill touches no memory; the pid is a child
-                    // that is not reaped yet (feeders disarm first).
-                    unsafe {
-                        libc::kill(slot.pid as libc::pid_t, libc::SIGKILL);
-                    }
+                    // The pid is a child that is not reaped yet (feeders
+                    // disarm first), so it names no one else.
+                    crate::platform::kill(slot.pid);
                     slot.armed = None;
                     slot.fired = Some(within);
                 } else {
@@ -138,7 +137,8 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-#[cfg(test)]
+// The test's sleepers are `sleep`, a Unix program.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::process::Command;

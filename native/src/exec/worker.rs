@@ -3,8 +3,8 @@
 //! It reads [`ToWorker`] frames on stdin and writes [`FromWorker`] frames on
 //! stdout (nothing else may go to stdout), running each task through core's
 //! `WorkerCtx` with no GIL: every process has its own interpreter, as in
-//! CPython's multiprocessing. It asks the kernel to kill it if the runner
-//! dies, and leaves when stdin closes.
+//! CPython's multiprocessing. It dies with the runner (`follow_parent`),
+//! and leaves when stdin closes.
 //!
 //! For the tests, `CONCUR_TEST_HANG_TASK` names a task index that the worker
 //! receiving it never answers (it sleeps instead, alive and silent), so the
@@ -46,17 +46,13 @@ fn send(output: &mut impl Write, message: &FromWorker) -> std::io::Result<()> {
     output.flush()
 }
 
-/// Dies with the parent: the kernel sends SIGKILL when the spawning thread
-/// of `parent` ends. Returns false if the parent is already gone.
+/// Dies with the parent (`platform::die_with_parent`: on Linux the kernel
+/// sends SIGKILL when the spawning thread of `parent` ends; on Windows the
+/// runner's job does it; on macOS stdin closing). Returns false if the
+/// parent is already gone.
 pub(crate) fn follow_parent(parent: u32) -> bool {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag on this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-    }
-    // SAFETY: getppid cannot fail and touches no memory.
-    let actual = unsafe { libc::getppid() };
-    actual as u32 == parent
+    crate::platform::die_with_parent();
+    crate::platform::parent_is(parent)
 }
 
 /// The worker's main loop.

@@ -6,7 +6,6 @@
 
 use crate::children;
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -57,14 +56,14 @@ pub fn run_script(
     env: &[(String, String)],
     limits: &Limits,
 ) -> Result<ScriptOutput, String> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
+        .stderr(Stdio::piped());
+    let mut child = crate::platform::spawn_group_leader(&mut command)
         .map_err(|err| format!("cannot start {}: {err}", program.display()))?;
     let pid = child.id();
     children::register(pid);
@@ -109,6 +108,7 @@ pub fn run_script(
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     fn sh(script: &str, deadline_ms: u64) -> Result<ScriptOutput, String> {
         run_script(
             Path::new("/bin/sh"),
@@ -120,6 +120,8 @@ mod tests {
         )
     }
 
+    // These two run /bin/sh, and the second reads /proc.
+    #[cfg(unix)]
     #[test]
     fn output_status_and_environment_come_back() {
         let out = sh("echo out $CONCUR_X; echo err >&2; exit 3", 10_000).unwrap();
@@ -128,6 +130,7 @@ mod tests {
         assert_eq!(out.tail(), "err");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_script_past_its_deadline_is_stopped_with_what_it_started() {
         let marker = std::env::temp_dir().join(format!("concur-grandchild-{}", std::process::id()));

@@ -149,7 +149,8 @@ impl Clients {
     /// Starts the clients against `addr` and hands them their jobs.
     pub fn start(addr: SocketAddr, plan: &Plan) -> Result<Clients, String> {
         let exe = std::env::current_exe().map_err(|err| format!("finding concur: {err}"))?;
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        command
             .args([
                 "__echo-clients",
                 "--parent",
@@ -159,8 +160,8 @@ impl Clients {
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
+            .stderr(Stdio::inherit());
+        let mut child = crate::platform::spawn_child(&mut command)
             .map_err(|err| format!("cannot start the echo clients: {err}"))?;
         let pid = child.id();
         children::register(pid);
@@ -190,8 +191,8 @@ impl Clients {
     pub fn kill(&self) {
         let reaped = self.reaped.lock().unwrap_or_else(|p| p.into_inner());
         if !*reaped {
-            // SAFETY: the pid is our unreaped child, so it names no one else.
-            unsafe { libc::kill(self.pid as libc::pid_t, libc::SIGKILL) };
+            // The pid is our unreaped child, so it names no one else.
+            crate::platform::kill(self.pid);
         }
     }
 

@@ -35,7 +35,6 @@ use losses::{Backlog, QueueCounters};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -106,39 +105,9 @@ pub fn listen(backlog: &Backlog) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(("127.0.0.1", 0))?;
     // Listening again resizes the queue (Linux allows it); std's default
     // of 128 would drop the SYNs of thousands of clients at once.
-    // SAFETY: listen on a socket this function owns; no memory is passed.
-    if unsafe { libc::listen(listener.as_raw_fd(), backlog.size) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    crate::platform::set_backlog(&listener, backlog.size)?;
     listener.set_nonblocking(true)?;
     Ok(listener)
-}
-
-/// Which of `fds` are readable after waiting up to `timeout_ms` (-1: forever).
-pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> std::io::Result<Vec<bool>> {
-    let mut polled: Vec<libc::pollfd> = fds
-        .iter()
-        .map(|&fd| libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
-    // SAFETY: the pointer and length describe `polled`, which outlives the call.
-    let rc = unsafe {
-        libc::poll(
-            polled.as_mut_ptr(),
-            polled.len() as libc::nfds_t,
-            timeout_ms,
-        )
-    };
-    if rc < 0 {
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-    Ok(polled.iter().map(|p| p.revents != 0).collect())
 }
 
 /// True for accept errors that concern one connection, not the listener:
@@ -149,19 +118,9 @@ pub fn retry_accept(err: &std::io::Error) -> bool {
         std::io::ErrorKind::Interrupted
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::WouldBlock
-    ) || matches!(
-        err.raw_os_error(),
-        Some(
-            libc::EPROTO
-                | libc::ENETDOWN
-                | libc::ENOPROTOOPT
-                | libc::EHOSTDOWN
-                | libc::ENONET
-                | libc::EHOSTUNREACH
-                | libc::EOPNOTSUPP
-                | libc::ENETUNREACH
-        )
-    )
+    ) || err
+        .raw_os_error()
+        .is_some_and(crate::platform::accept_error_is_transient)
 }
 
 /// Accepts the next connection, blocking; None once `stop` is raised and
@@ -181,11 +140,11 @@ pub fn accept_until(listener: &TcpListener, stop: &Stop) -> Result<Option<TcpStr
                 if stop.raised() {
                     return Ok(None);
                 }
-                poll_readable(&[listener.as_raw_fd()], STOP_POLL_MS)
+                crate::platform::wait_for_connection(listener, STOP_POLL_MS)
                     .map_err(|err| format!("waiting for connections: {err}"))?;
             }
             Err(err) if retry_accept(&err) => {}
-            Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+            Err(err) if crate::platform::out_of_files(&err) => {
                 if stop.wait(Duration::from_millis(10)) {
                     return Ok(None);
                 }

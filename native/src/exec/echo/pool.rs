@@ -3,15 +3,16 @@
 //! side, `concur __echo-worker`.
 //!
 //! Task tree: `run` spawns `workers` children that inherit the listener
-//! (its close-on-exec flag is cleared in the child only, between fork and
-//! exec) and starts a reader thread per child. Each worker accepts one
+//! (`platform::share_listener`: on Unix its close-on-exec flag is cleared
+//! in the child only, between fork and exec; on Windows its handle is made
+//! inheritable) and starts a reader thread per child. Each worker accepts one
 //! connection at a time and reports it as a `Done` frame with its trace.
 //! Once the clients are done, the runner asks every worker to leave over
 //! its stdin; a worker waits on the listener and stdin at once, so it
 //! hears that even while no client comes. Readers collect the reports and
 //! reap their child, whose CPU time the kernel reports.
 
-use super::{ServerRun, Stop, TcpConn, poll_readable, retry_accept, wait_ms};
+use super::{ServerRun, Stop, TcpConn, retry_accept, wait_ms};
 use crate::children;
 use crate::clock::{NativeClock, process_cpu_ns};
 use crate::exec::Env;
@@ -28,8 +29,6 @@ use concur_core::wire::{
 use concur_core::worker::WorkerCtx;
 use std::io::Write;
 use std::net::TcpListener;
-use std::os::fd::{AsRawFd, FromRawFd, RawFd};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -37,8 +36,9 @@ use std::time::Duration;
 /// The task index a worker reports for a line that named no client.
 const NO_CLIENT: u32 = u32::MAX;
 
-fn spawn(lane: u32, fd: RawFd, wait_ms: u64) -> std::io::Result<Child> {
+fn spawn(lane: u32, listener: &TcpListener, wait_ms: u64) -> std::io::Result<Child> {
     let mut command = Command::new(std::env::current_exe()?);
+    let shared = crate::platform::share_listener(&mut command, listener)?;
     command
         .args([
             "__echo-worker",
@@ -47,24 +47,14 @@ fn spawn(lane: u32, fd: RawFd, wait_ms: u64) -> std::io::Result<Child> {
             "--parent",
             &std::process::id().to_string(),
             "--listen-fd",
-            &fd.to_string(),
+            &shared,
             "--wait-ms",
             &wait_ms.to_string(),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    // SAFETY: the closure runs in the child between fork and exec and only
-    // calls fcntl, which is async-signal-safe.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = command.spawn()?;
+    let child = crate::platform::spawn_child(&mut command)?;
     children::register(child.id());
     Ok(child)
 }
@@ -126,13 +116,12 @@ fn collect(mut child: Child, lane: u32, spawn_start: u64) -> (Lane, WorkerShare)
 
 /// Serves with `workers` processes until `stop`, then lets them go.
 pub fn run(listener: &TcpListener, workers: u32, plan: &Plan, env: &Env, stop: &Stop) -> ServerRun {
-    let fd = listener.as_raw_fd();
     let wait = wait_ms(plan);
     let mut failures = Vec::new();
     let mut spawned: Vec<(u32, Child, u64)> = Vec::new();
     for lane in 0..workers {
         let spawn_start = env.clock.now_ns();
-        match spawn(lane, fd, wait) {
+        match spawn(lane, listener, wait) {
             Ok(child) => spawned.push((lane, child, spawn_start)),
             Err(err) => failures.push(format!("worker {} could not start: {err}", lane + 1)),
         }
@@ -196,8 +185,9 @@ fn send(message: &FromWorker) -> Result<(), String> {
         .map_err(|err| format!("reporting: {err}"))
 }
 
-/// The worker: `concur __echo-worker --lane L --parent P --listen-fd FD --wait-ms MS`.
-pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> ExitCode {
+/// The worker: `concur __echo-worker --lane L --parent P --listen-fd FD --wait-ms MS`
+/// (FD: the token `platform::share_listener` gave).
+pub fn worker_main(lane: u32, parent: u32, listen_fd: &str, wait_ms: u64) -> ExitCode {
     if !follow_parent(parent) {
         eprintln!(
             "concur echo worker {}: the runner (pid {parent}) is gone",
@@ -206,11 +196,7 @@ pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> Ex
         return ExitCode::FAILURE;
     }
     let run = || -> Result<(), String> {
-        // SAFETY: the runner passed this descriptor open for us alone to own.
-        let listener = unsafe { TcpListener::from_raw_fd(listen_fd) };
-        listener
-            .local_addr()
-            .map_err(|err| format!("descriptor {listen_fd} is not a listening socket: {err}"))?;
+        let listener = crate::platform::adopt_listener(listen_fd).map_err(|err| err.to_string())?;
         listener
             .set_nonblocking(true)
             .map_err(|err| err.to_string())?;
@@ -220,11 +206,10 @@ pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> Ex
             pid: std::process::id(),
             ready_ns: clock.now_ns(),
         })?;
-        let stdin_fd = std::io::stdin().as_raw_fd();
         loop {
-            let ready = poll_readable(&[listen_fd, stdin_fd], -1)
+            let woke = crate::platform::wait_for_connection_or_input(&listener)
                 .map_err(|err| format!("waiting: {err}"))?;
-            if ready[1] {
+            if woke.input {
                 // Shutdown, or the runner closed the pipe: either way, leave.
                 let _ = read_frame(&mut std::io::stdin().lock());
                 return send(&FromWorker::Bye {
@@ -236,7 +221,7 @@ pub fn worker_main(lane: u32, parent: u32, listen_fd: RawFd, wait_ms: u64) -> Ex
                 // Another worker took it, or that client gave up.
                 Err(err) if retry_accept(&err) => continue,
                 // Out of files: wait for the handlers to free some.
-                Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                Err(err) if crate::platform::out_of_files(&err) => {
                     std::thread::sleep(Duration::from_millis(10));
                     continue;
                 }

@@ -290,7 +290,7 @@ pub fn tokio(listener: &TcpListener, plan: &Plan, env: &Env, stop: &Stop) -> Ser
                         // A client that gave up, or out of files (handlers
                         // finishing free some): go on accepting.
                         Err(err) if retry_accept(&err)
-                            || matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                            || crate::platform::out_of_files(&err) => {
                             tokio::time::sleep(Duration::from_millis(10)).await;
                         }
                         Err(err) => {
