@@ -209,7 +209,8 @@ if __name__ == "__main__":
 "#,
         rust: r#"// native/src/exec/processes.rs: a worker is this binary, started afresh
 let exe = std::env::current_exe()?;
-let child = Command::new(exe)
+let mut command = Command::new(exe);
+command
     .args([
         "__worker",
         "--lane",
@@ -220,8 +221,8 @@ let child = Command::new(exe)
     .env(crate::db::DB_DIR_VAR, db_dir)
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
-    .stderr(Stdio::inherit())
-    .spawn()?;
+    .stderr(Stdio::inherit());
+let child = crate::platform::spawn_child(&mut command)?;
 children::register(child.id());
 Ok(child)
 
