@@ -460,7 +460,7 @@ pub mod steps;
 #[cfg(test)]
 mod steps_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use beside::Pending;
 pub use deadline::task_deadline;

@@ -6,20 +6,13 @@
 use super::gil::{gil_holder_at, gil_stats};
 use super::latency::{histogram, latencies};
 use super::replay::state_at;
-use crate::clock::Clock;
 use crate::experiment::{Plan, find};
 use crate::gil::Gil;
 use crate::trace::{EventKind, Lane, Trace};
+use crate::worker::tests::TestClock;
 use crate::worker::{BlockingIo, DbConnection, WorkerCtx};
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
-
-struct TestClock(Instant);
-impl Clock for TestClock {
-    fn now_ns(&self) -> u64 {
-        self.0.elapsed().as_nanos() as u64
-    }
-}
 
 /// No I/O: cpu-sqrt makes none.
 struct NoIo;

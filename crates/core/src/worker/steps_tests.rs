@@ -1,18 +1,11 @@
 //! Tests of GETs in blocking steps under the emulated GIL, and of the
 //! convoy's CPU task computing for as long as the I/O is busy.
 
-use super::tests::plan_of;
+use super::tests::{TestClock, plan_of};
 use super::*;
 use crate::trace::Trace;
 use crate::workload;
 use std::time::{Duration, Instant};
-
-struct TestClock(Instant);
-impl Clock for TestClock {
-    fn now_ns(&self) -> u64 {
-        self.0.elapsed().as_nanos() as u64
-    }
-}
 
 /// The steps of one small response on a new connection.
 const STEPS: [Step; 5] = [

@@ -5,7 +5,9 @@ use super::*;
 use crate::trace::Trace;
 use std::time::{Duration, Instant};
 
-struct TestClock(Instant);
+/// A clock counting from its creation, for tests that run workers here
+/// (also the steps tests and `analysis`'s real run).
+pub(crate) struct TestClock(pub(crate) Instant);
 impl Clock for TestClock {
     fn now_ns(&self) -> u64 {
         self.0.elapsed().as_nanos() as u64
