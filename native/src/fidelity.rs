@@ -20,8 +20,7 @@ use crate::run::execute;
 use crate::{emit, python};
 use concur_core::experiment::{Experiment, find};
 use concur_core::model::Model;
-use concur_core::report::ModelResult;
-use concur_core::twin::{self, CpythonResult, PyModel};
+use concur_core::twin::{self, PyModel};
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -156,23 +155,16 @@ fn options_for(
     })
 }
 
-/// concur's ratio from its two rows.
-fn concur_ratio(measure: Measure, sequential: &ModelResult, model: &ModelResult) -> Option<f64> {
-    match measure {
-        Measure::Speedup => model.speedup,
-        Measure::RequestCost => Some(model.request_ms? / sequential.request_ms?),
-    }
-}
-
-/// CPython's ratio from its two rows.
-fn cpython_ratio(
+/// One side's ratio from its sequential row and its model's row, each
+/// given as (speedup, time per request).
+fn ratio(
     measure: Measure,
-    sequential: &CpythonResult,
-    model: &CpythonResult,
+    sequential: (Option<f64>, Option<f64>),
+    model: (Option<f64>, Option<f64>),
 ) -> Option<f64> {
     match measure {
-        Measure::Speedup => model.speedup,
-        Measure::RequestCost => Some(model.request_ms? / sequential.request_ms?),
+        Measure::Speedup => model.0,
+        Measure::RequestCost => Some(model.1? / sequential.1?),
     }
 }
 
@@ -194,10 +186,22 @@ fn measure_shape(shape: &Shape, args: &FidelityArgs, runs: u64) -> Result<Row, F
     let theirs = |model| rows.iter().find(|r| r.model == model);
     let concur = ours(Model::Sequential)
         .zip(ours(shape.model))
-        .and_then(|(seq, model)| concur_ratio(shape.measure, seq, model));
+        .and_then(|(seq, model)| {
+            ratio(
+                shape.measure,
+                (seq.speedup, seq.request_ms),
+                (model.speedup, model.request_ms),
+            )
+        });
     let cpython = theirs(PyModel::Sequential)
         .zip(theirs(shape.py_model))
-        .and_then(|(seq, model)| cpython_ratio(shape.measure, seq, model));
+        .and_then(|(seq, model)| {
+            ratio(
+                shape.measure,
+                (seq.speedup, seq.request_ms),
+                (model.speedup, model.request_ms),
+            )
+        });
     let mut problems: Vec<String> = executed
         .report
         .results

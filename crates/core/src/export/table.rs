@@ -84,6 +84,20 @@ pub fn interval(ci: Option<&Interval>) -> String {
     )
 }
 
+/// "1.95x", or "-" without a sequential run to compare with.
+fn speedup_cell(speedup: Option<f64>) -> String {
+    speedup.map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"))
+}
+
+/// The per-request column: empty where no model made requests.
+fn request_cell(request_ms: Option<f64>, requests: bool) -> String {
+    match (requests, request_ms) {
+        (false, _) => String::new(),
+        (true, Some(ms)) => format!("{ms:.2} ms"),
+        (true, None) => "-".to_string(),
+    }
+}
+
 fn row(result: &ModelResult, requests: bool) -> Vec<String> {
     let model = match result.gil_switch_ms {
         Some(ms) if ms != 5.0 => format!("{} ({ms} ms)", result.model.name()),
@@ -96,20 +110,12 @@ fn row(result: &ModelResult, requests: bool) -> Vec<String> {
         median,
         mean,
         range,
-        result
-            .speedup
-            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        speedup_cell(result.speedup),
         interval(result.speedup_ci.as_ref()),
         result
             .cpu_util
             .map_or_else(|| "-".to_string(), |util| format!("{:.0}%", util * 100.0)),
-        if requests {
-            result
-                .request_ms
-                .map_or_else(|| "-".to_string(), |ms| format!("{ms:.2} ms"))
-        } else {
-            String::new()
-        },
+        request_cell(result.request_ms, requests),
         if result.answer_ok {
             format!("ok   {}", result.answer)
         } else {
@@ -137,18 +143,10 @@ fn cpython_row(result: &CpythonResult, requests: bool) -> Vec<String> {
         median,
         mean,
         range,
-        result
-            .speedup
-            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x")),
+        speedup_cell(result.speedup),
         "-".into(),
         "-".into(),
-        if requests {
-            result
-                .request_ms
-                .map_or_else(|| "-".to_string(), |ms| format!("{ms:.2} ms"))
-        } else {
-            String::new()
-        },
+        request_cell(result.request_ms, requests),
         if result.answer_ok {
             "ok   same as concur's".to_string()
         } else {
