@@ -49,7 +49,7 @@ pub fn GilNumbers(props: &NumbersProps) -> Html {
                     <thead><tr><th>{ "thread" }</th><th>{ "held it" }</th><th>{ "waited for it" }</th><th>{ "took it" }</th><th><span class="sr-only">{ "held and waited, as bars" }</span></th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
-                <p class="note">{ "Held counts the time a thread computed with the lock; a thread back from I/O holds it for microseconds between steps, which is not counted." }</p>
+                <p class="note">{ "Held counts the time a thread computed with the lock; a thread back from I/O also holds it briefly between its I/O steps, and that time is not counted." }</p>
             </figure>
         })
     });
