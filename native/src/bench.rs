@@ -11,6 +11,7 @@
 use crate::cli::BenchArgs;
 use crate::clock::NativeClock;
 use crate::exec::Env;
+use crate::export::Exports;
 use crate::http::HttpIo;
 use crate::options::Failure;
 use crate::progress::Progress;
@@ -120,7 +121,7 @@ fn run_experiment(
     params: &Params,
     models: &[Model],
     quiet: bool,
-) -> Result<Vec<ModelResult>, Failure> {
+) -> Result<Report, Failure> {
     let target = IoTarget::prepare(experiment, params)?;
     let plan = experiment.plan(params, &target.base_url);
     let env = Env {
@@ -143,7 +144,7 @@ fn run_experiment(
         &crate::tool_name(),
         &runs,
     );
-    Ok(report.results)
+    Ok(report)
 }
 
 /// The speedup line of `model` against sequential.
@@ -161,7 +162,8 @@ fn speedup_line(results: &[ModelResult], model: Model, target: &str, met: fn(f64
     }
 }
 
-fn cpu_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
+/// The cpu-sqrt lines, and the report they were read from.
+fn cpu_lines(quiet: bool) -> Result<(Vec<Line>, Report), Failure> {
     let experiment = experiment::find("cpu-sqrt").expect("cpu-sqrt is in the catalog");
     let mut params = experiment.defaults.clone();
     params.set_workers(2)?;
@@ -171,16 +173,18 @@ fn cpu_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
         Model::ThreadsFree,
         Model::Processes,
     ];
-    let results = run_experiment(&experiment, &params, &models, quiet)?;
-    Ok(vec![
-        speedup_line(&results, Model::ThreadsFree, ">= 1.80x", |s| s >= 1.8),
-        speedup_line(&results, Model::Processes, ">= 1.80x", |s| s >= 1.8),
+    let report = run_experiment(&experiment, &params, &models, quiet)?;
+    let results = &report.results;
+    let lines = vec![
+        speedup_line(results, Model::ThreadsFree, ">= 1.80x", |s| s >= 1.8),
+        speedup_line(results, Model::Processes, ">= 1.80x", |s| s >= 1.8),
         // A lower bound too: a GIL run far slower than sequential is as
         // wrong an emulation as one that runs in parallel.
-        speedup_line(&results, Model::ThreadsGil, "0.80x to 1.05x", |s| {
+        speedup_line(results, Model::ThreadsGil, "0.80x to 1.05x", |s| {
             (0.8..=1.05).contains(&s)
         }),
-    ])
+    ];
+    Ok((lines, report))
 }
 
 /// How much longer than the sum of its delays sequential quick-io may take
@@ -234,12 +238,13 @@ fn quick_io_lines(results: &[ModelResult], params: &Params) -> Vec<Line> {
     lines
 }
 
-fn io_lines(quiet: bool) -> Result<Vec<Line>, Failure> {
+/// The quick-io lines, and the report they were read from.
+fn io_lines(quiet: bool) -> Result<(Vec<Line>, Report), Failure> {
     let experiment = experiment::find("quick-io").expect("quick-io is in the catalog");
     let mut params = experiment.defaults.clone();
     params.set_runs(1)?;
-    let results = run_experiment(&experiment, &params, &Model::ALL, quiet)?;
-    Ok(quick_io_lines(&results, &params))
+    let report = run_experiment(&experiment, &params, &Model::ALL, quiet)?;
+    Ok((quick_io_lines(&report.results, &params), report))
 }
 
 /// The verdict table and its tally.
@@ -303,6 +308,7 @@ fn outcome(lines: &[Line], exit_zero: bool) -> Result<ExitCode, Failure> {
 
 /// Runs every benchmark and prints the verdicts.
 pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
+    let exports = Exports::check(&args.export)?;
     crate::children::exit_on_interrupt();
     let machine = crate::machine::this_machine();
     crate::emit(&format!(
@@ -310,10 +316,24 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode, Failure> {
         machine.logical_cores, machine.cpu_model
     ));
     let mut lines = vec![harness_overhead()];
-    lines.extend(cpu_lines(args.quiet)?);
-    lines.extend(io_lines(args.quiet)?);
+    let (cpu, cpu_report) = cpu_lines(args.quiet)?;
+    lines.extend(cpu);
+    let (io, io_report) = io_lines(args.quiet)?;
+    lines.extend(io);
     crate::emit(&render(&lines));
-    outcome(&lines, args.exit_zero)
+    finish(&lines, &[cpu_report, io_report], &exports, args.exit_zero)
+}
+
+/// Writes the exports (also when a line failed: the reports say why),
+/// then gives the exit status.
+fn finish(
+    lines: &[Line],
+    reports: &[Report],
+    exports: &Exports,
+    exit_zero: bool,
+) -> Result<ExitCode, Failure> {
+    exports.write_reports(&crate::tool_name(), reports)?;
+    outcome(lines, exit_zero)
 }
 
 #[cfg(test)]
@@ -410,6 +430,64 @@ mod tests {
             "{:?}",
             line.verdict
         );
+    }
+
+    #[test]
+    fn the_reports_are_exported_even_when_a_line_failed() {
+        let dir = std::env::temp_dir().join(format!("concur-bench-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let exports = Exports::check(&crate::cli::ExportArgs {
+            export_json: Some(dir.join("bench.json")),
+            export_csv: Some(dir.join("bench.csv")),
+            export_markdown: Some(dir.join("bench.md")),
+        })
+        .unwrap();
+        let report = |experiment: &str, results: Vec<ModelResult>| Report {
+            schema_version: concur_core::report::SCHEMA_VERSION,
+            tool: "test".into(),
+            experiment: experiment.into(),
+            params: quick_io_params(),
+            machine: crate::machine::this_machine(),
+            results,
+            explanation: String::new(),
+            claims: vec![],
+            warnings: vec![],
+            machine_load: None,
+            cpython: vec![],
+        };
+        let reports = [
+            report("cpu-sqrt", vec![result(Model::Sequential, 4.0, true)]),
+            report(
+                "quick-io",
+                vec![
+                    result(Model::Sequential, 5.0, true),
+                    result(Model::Processes, 0.001, false),
+                ],
+            ),
+        ];
+        let lines = quick_io_lines(&reports[1].results, &quick_io_params());
+        assert!(matches!(
+            finish(&lines, &reports, &exports, true),
+            Err(Failure::Run(_))
+        ));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("bench.json")).unwrap())
+                .unwrap();
+        assert_eq!(json["schema_version"], 1);
+        assert_eq!(json["tool"], crate::tool_name());
+        let experiments: Vec<&str> = json["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|report| report["experiment"].as_str().unwrap())
+            .collect();
+        assert_eq!(experiments, ["cpu-sqrt", "quick-io"]);
+        let csv = std::fs::read_to_string(dir.join("bench.csv")).unwrap();
+        assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+        assert!(csv.contains("quick-io,concur,processes,5,1,"), "{csv}");
+        let markdown = std::fs::read_to_string(dir.join("bench.md")).unwrap();
+        assert_eq!(markdown.matches("\n## ").count() + 1, 2, "{markdown}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -37,11 +37,21 @@ pub enum Command {
     Python(Box<PythonArgs>),
     /// How close the emulated GIL comes to CPython's: the GIL-sensitive shapes under both (exit 1 when one is off by more than 15%)
     Fidelity(FidelityArgs),
+    /// Two saved reports side by side with ratios (`--json` or `--export-json` output); one report with CPython rows compares concur with CPython
+    Compare(CompareArgs),
     /// Read the course: list the lessons, or print one (by id or number)
     Lesson {
         /// A lesson id (`gil`) or section number (`2`)
         lesson: Option<String>,
     },
+    /// Print a shell completion script (e.g. `concur completions bash > ~/.local/share/bash-completion/completions/concur`)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print concur's man page in roff (e.g. `concur man > ~/.local/share/man/man1/concur.1`)
+    Man,
     /// Exits at once (what `bench claims` starts to time process creation)
     #[command(name = "__exit", hide = true)]
     Exit,
@@ -127,6 +137,24 @@ pub struct RunArgs {
     /// Start from the quick preset (short waits, little computing, one run)
     #[arg(long)]
     pub quick: bool,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// Files to write the results to as well, hyperfine's export flags: any
+/// of them at once, beside the table or `--json` on stdout. Their paths
+/// are checked before anything runs.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ExportArgs {
+    /// Also write the JSON report to FILE (what --json prints; tour and bench: {"schema_version", "tool", "reports": [...]})
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write one CSV row per model to FILE (seconds, full precision; CPython rows labelled by interpreter)
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write a Markdown table per experiment to FILE, as hyperfine does
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +210,21 @@ pub struct TourArgs {
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The first report (JSON written by `--json` or `--export-json`)
+    #[arg(value_name = "A.json")]
+    pub a: PathBuf,
+    /// The second report; leave it out to compare a `concur python` report's concur rows with its CPython rows
+    #[arg(value_name = "B.json")]
+    pub b: Option<PathBuf>,
+    /// Print the comparison as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -211,13 +254,23 @@ pub struct AdviseArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
-    /// `claims`: measure the comparison table's rows instead (creation cost, memory, concurrency)
-    pub what: Option<String>,
+    #[command(subcommand)]
+    pub what: Option<BenchCommand>,
     /// Exit 0 even when a target is missed (wrong or missing answers still exit 1)
     #[arg(long)]
     pub exit_zero: bool,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    // Exports the reports of the measured runs (cpu-sqrt, quick-io).
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Measure the comparison table's rows instead: creation cost, memory and how many can be alive, per thread, task and process
+    Claims,
 }

@@ -15,8 +15,10 @@ pub mod bench_claims;
 pub mod children;
 pub mod cli;
 pub mod clock;
+pub mod compare;
 pub mod db;
 pub mod exec;
+pub mod export;
 pub mod fidelity;
 pub mod http;
 pub mod lesson;
@@ -29,6 +31,7 @@ pub mod progress;
 pub mod python;
 pub mod run;
 pub mod server;
+pub mod shell;
 pub mod tour;
 
 use clap::Parser;
@@ -100,19 +103,24 @@ pub fn main() -> ExitCode {
     platform::raise_open_file_limit();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run(args) => args.validate().and_then(run::run),
+        Command::Run(args) => run::command(*args),
         Command::List => {
             emit(&list::render());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(args),
-        Command::Bench(args) => match args.what.as_deref() {
+        Command::Bench(args) => match args.what {
             None => bench::bench(&args),
-            Some("claims") => bench_claims::run(),
-            Some(other) => Err(Failure::Usage(format!(
-                "concur bench takes nothing or `claims` (got \"{other}\")"
-            ))),
+            Some(cli::BenchCommand::Claims) => bench_claims::run(),
         },
+        Command::Completions { shell } => {
+            emit(&shell::completions(shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => shell::man_page().map(|page| {
+            emit(&page);
+            ExitCode::SUCCESS
+        }),
         Command::Exit => Ok(ExitCode::SUCCESS),
         Command::Pong => Ok(bench_claims::pong()),
         Command::Measure { kind, count } => Ok(bench_claims::measure_in_this_process(&kind, count)),
@@ -121,6 +129,7 @@ pub fn main() -> ExitCode {
         Command::Lesson { lesson } => lesson::run(lesson),
         Command::Python(args) => python::run(*args),
         Command::Fidelity(args) => fidelity::run(args),
+        Command::Compare(args) => compare::run(&args),
         Command::Worker { lane, parent } => Ok(exec::worker::worker_main(lane, parent)),
         Command::EchoWorker {
             lane,

@@ -1,7 +1,9 @@
 //! `concur run`: options -> server -> runs -> report -> table, JSON, trace.
 
+use crate::cli::RunArgs;
 use crate::clock::NativeClock;
 use crate::exec::{Env, run_model};
+use crate::export::Exports;
 use crate::http::{HttpIo, probe};
 use crate::load::LoadWindow;
 use crate::machine::this_machine;
@@ -11,9 +13,9 @@ use crate::server::Server;
 use crate::{children, emit, tool_name};
 use concur_core::clock::Clock;
 use concur_core::experiment::{Experiment, Plan};
-use concur_core::export::{chrome::chrome_trace, table};
+use concur_core::export::{chrome::chrome_trace, markdown, table};
 use concur_core::model::Model;
-use concur_core::params::{Params, group};
+use concur_core::params::Params;
 use concur_core::report::{ModelRuns, Report};
 use std::process::ExitCode;
 
@@ -97,26 +99,7 @@ pub fn measure(
 
 pub fn headline(options: &RunOptions, report: &Report) -> String {
     let p = &options.params;
-    let e = &options.experiment;
-    let work = match (&p.target(), e.n_means) {
-        (Some(url), _) => format!("{} tasks against {url}", p.tasks()),
-        (None, Some(n_means)) => format!(
-            "{} {}, {} {n_means}",
-            p.tasks(),
-            e.tasks_means.unwrap_or("tasks"),
-            group(p.n())
-        ),
-        (None, None) => format!(
-            "{} tasks, {} ms delay on the built-in server",
-            p.tasks(),
-            p.delay_ms()
-        ),
-    };
-    let work = if p.keep_alive() {
-        format!("{work}, connections kept alive")
-    } else {
-        work
-    };
+    let work = markdown::work(&options.experiment, p);
     format!(
         "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",
         options.experiment.id,
@@ -177,8 +160,20 @@ pub fn execute(options: &RunOptions) -> Result<Executed, Failure> {
     })
 }
 
-/// Runs a validated `concur run`.
-pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
+/// `concur run`: validates the flags and the export paths, then runs.
+pub fn command(args: RunArgs) -> Result<ExitCode, Failure> {
+    let export = args.export.clone();
+    let options = args.validate()?;
+    let exports = Exports::check(&export)?;
+    if let Some(trace) = &options.trace {
+        exports.refuse_same_file("--trace", trace)?;
+    }
+    run(options, &exports)
+}
+
+/// Runs a validated `concur run`; the exports are written whatever the
+/// answers were (the report says which were wrong).
+pub fn run(options: RunOptions, exports: &Exports) -> Result<ExitCode, Failure> {
     let Executed {
         report,
         runs,
@@ -194,6 +189,7 @@ pub fn run(options: RunOptions) -> Result<ExitCode, Failure> {
             table::render(&report)
         ));
     }
+    exports.write_report(&report)?;
     if let Some(path) = &options.trace {
         let trace = chrome_trace(&runs, origin, std::process::id());
         std::fs::write(path, trace.to_string()).map_err(|err| {

@@ -11,6 +11,7 @@
 use crate::cli::TourArgs;
 use crate::clock::NativeClock;
 use crate::exec::Env;
+use crate::export::Exports;
 use crate::http::HttpIo;
 use crate::machine::this_machine;
 use crate::options::Failure;
@@ -159,10 +160,12 @@ impl Tally {
 
 pub fn run(args: TourArgs) -> Result<ExitCode, Failure> {
     let experiments = chosen(&args)?;
+    let exports = Exports::check(&args.export)?;
     children::exit_on_interrupt();
     let machine = this_machine();
     let mut tally = Tally::default();
     let mut all_ok = true;
+    let mut reports = Vec::new();
     emit(&format!(
         "concur tour{}: {} under every model on {} cores ({}); the tutorial ran on 4 cores against a distant service\n",
         if args.quick { " (quick preset)" } else { "" },
@@ -202,8 +205,10 @@ pub fn run(args: TourArgs) -> Result<ExitCode, Failure> {
         all_ok &= report.all_ok();
         tally.add(&report.claims);
         emit(&section(&report, experiment.title));
+        reports.push(report);
     }
     emit(&tally.summary());
+    exports.write_reports(&tool_name(), &reports)?;
     if !all_ok {
         return Err(Failure::Run(
             "some models computed a wrong answer (marked WRONG above)".into(),

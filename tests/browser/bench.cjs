@@ -23,7 +23,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { execFileSync } = require('node:child_process');
-const { bin, dist, concurServe, staticServe, browser, open, openHosted, setUp, run } = require('./support.cjs');
+const { bin, dist, concurServe, staticServe, browser, open, openHosted, setUp, run, recordTransfers, bytesBefore } = require('./support.cjs');
 
 const N = 50000000;
 const KB = 1024;
@@ -34,30 +34,6 @@ const kb = (bytes) => `${(bytes / KB).toFixed(0)} KB`;
 function seconds(cell) {
   const [value, unit] = cell.trim().split(' ');
   return unit === 'ms' ? Number(value) / 1000 : Number(value);
-}
-
-/** Every finished request of the page and its workers, with its bytes on the wire. */
-function recordTransfers(page) {
-  const transfers = [];
-  page.on('requestfinished', async (request) => {
-    const entry = { url: request.url(), started: request.timing().startTime, bytes: null };
-    transfers.push(entry);
-    try {
-      const sizes = await request.sizes();
-      entry.bytes = sizes.responseBodySize + sizes.responseHeadersSize;
-    } catch (_) {
-      entry.bytes = 0; // a request the browser dropped before it was sized
-    }
-  });
-  return transfers;
-}
-
-/** Bytes of the requests started before `epochMs` (all of them if omitted). */
-async function bytesBefore(transfers, epochMs = Infinity) {
-  // Sizes arrive a moment after each request finishes.
-  for (let i = 0; i < 100 && transfers.some((t) => t.bytes === null); i += 1) await new Promise((r) => setTimeout(r, 20));
-  const counted = transfers.filter((t) => t.started <= epochMs && !t.url.startsWith('blob:'));
-  return { bytes: counted.reduce((sum, t) => sum + (t.bytes || 0), 0), count: counted.length };
 }
 
 const isDbRunner = (t) => new URL(t.url).pathname.includes('runner_db');

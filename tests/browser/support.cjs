@@ -204,3 +204,30 @@ async function openLesson(page, url, id, query = '') {
 module.exports.LESSON_IDS = LESSON_IDS;
 module.exports.openLesson = openLesson;
 module.exports.shotsDir = shots;
+
+/** Every finished request of the page and its workers, with its bytes on the wire. */
+function recordTransfers(page) {
+  const transfers = [];
+  page.on('requestfinished', async (request) => {
+    const entry = { url: request.url(), started: request.timing().startTime, bytes: null };
+    transfers.push(entry);
+    try {
+      const sizes = await request.sizes();
+      entry.bytes = sizes.responseBodySize + sizes.responseHeadersSize;
+    } catch (_) {
+      entry.bytes = 0; // a request the browser dropped before it was sized
+    }
+  });
+  return transfers;
+}
+
+/** Bytes of the requests started before `epochMs` (all of them if omitted). */
+async function bytesBefore(transfers, epochMs = Infinity) {
+  // Sizes arrive a moment after each request finishes.
+  for (let i = 0; i < 100 && transfers.some((t) => t.bytes === null); i += 1) await new Promise((r) => setTimeout(r, 20));
+  const counted = transfers.filter((t) => t.started <= epochMs && !t.url.startsWith('blob:'));
+  return { bytes: counted.reduce((sum, t) => sum + (t.bytes || 0), 0), count: counted.length };
+}
+
+module.exports.recordTransfers = recordTransfers;
+module.exports.bytesBefore = bytesBefore;

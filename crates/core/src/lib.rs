@@ -23,6 +23,7 @@ pub mod answer;
 pub mod catalog;
 pub mod claims;
 pub mod clock;
+pub mod compare;
 pub mod echo;
 pub mod endpoints;
 pub mod experiment;

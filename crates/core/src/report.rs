@@ -440,6 +440,71 @@ impl Report {
     }
 }
 
+/// Every report one command measured (`concur tour`, `concur bench`), in
+/// order, as `--export-json` writes them: `{"schema_version": 1, "tool":
+/// ..., "reports": [...]}`. `concur run` and `concur python` write a bare
+/// [`Report`] instead; a reader tells them apart by the `reports` array.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reports {
+    pub schema_version: u32,
+    pub tool: String,
+    pub reports: Vec<Report>,
+}
+
+impl Reports {
+    pub fn new(tool: &str, reports: Vec<Report>) -> Reports {
+        Reports {
+            schema_version: SCHEMA_VERSION,
+            tool: tool.to_string(),
+            reports,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports always serialize")
+    }
+
+    /// Reads a document, each report checked as [`Report::from_json`] checks
+    /// one (its schema version, experiment and params); a refusal names the
+    /// report by its position.
+    pub fn from_json(text: &str) -> Result<Reports, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(version) if version == u64::from(SCHEMA_VERSION) => {}
+            Some(version) => {
+                return Err(format!(
+                    "schema_version {version} is not supported (this build reads {SCHEMA_VERSION})"
+                ));
+            }
+            None => return Err("no schema_version: not a concur document".to_string()),
+        }
+        let tool = value
+            .get("tool")
+            .and_then(|tool| tool.as_str())
+            .ok_or("no tool: not a concur document")?
+            .to_string();
+        let items = value
+            .get("reports")
+            .and_then(|reports| reports.as_array())
+            .ok_or("no reports array: not a document of reports")?;
+        let reports = items
+            .iter()
+            .enumerate()
+            .map(|(idx, item)| {
+                Report::from_json(&item.to_string())
+                    .map_err(|why| format!("report {}: {why}", idx + 1))
+            })
+            .collect::<Result<Vec<Report>, String>>()?;
+        Ok(Reports {
+            schema_version: SCHEMA_VERSION,
+            tool,
+            reports,
+        })
+    }
+}
+
 fn walls_of(runs: &[RunOutcome]) -> Vec<f64> {
     runs.iter().map(|run| seconds(run.wall_ns())).collect()
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest:
-//! style and lints, the workspace's Rust tests, the Windows build under wine
+//! style and lints, the workspace's Rust tests, `cargo install --path
+//! native` into a scratch root, the Windows build under wine
 //! and the macOS check (`cross.rs`), then the playground built for real and
 //! driven in headless Chromium.
 
@@ -36,9 +37,50 @@ pub fn test() -> Result<()> {
         ],
     )?;
     run("cargo", &["test", "--workspace"])?;
+    install_check()?;
     crate::cross::cross_tests()?;
     browser_tests()?;
     eprintln!("xtask test: all checks passed");
+    Ok(())
+}
+
+/// `cargo install --path native` as the README has it (`--locked`, into a
+/// scratch root, sharing the workspace's debug build so it takes seconds),
+/// then the installed binary prints its version, its completions and its
+/// man page.
+fn install_check() -> Result<()> {
+    let install_root = root().join("target").join("install-check");
+    let target_dir = root().join("target");
+    run(
+        "cargo",
+        &[
+            "install",
+            "--path",
+            "native",
+            "--locked",
+            "--debug",
+            "--force",
+            "--root",
+            &install_root.to_string_lossy(),
+            "--target-dir",
+            &target_dir.to_string_lossy(),
+        ],
+    )?;
+    let installed = install_root.join("bin").join("concur");
+    for args in [&["--version"][..], &["completions", "bash"], &["man"]] {
+        let out = std::process::Command::new(&installed)
+            .args(args)
+            .output()
+            .with_context(|| format!("cannot start {}", installed.display()))?;
+        if !out.status.success() || out.stdout.is_empty() {
+            bail!(
+                "the installed concur failed `{}`: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    eprintln!("xtask test: cargo install --path native works");
     Ok(())
 }
 

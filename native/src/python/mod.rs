@@ -15,6 +15,7 @@ pub mod interp;
 pub mod script;
 
 use crate::cli::PythonArgs;
+use crate::export::Exports;
 use crate::options::{Failure, RunOptions};
 use crate::progress::Progress;
 use crate::run::{Executed, execute, headline};
@@ -340,9 +341,22 @@ pub fn deadline(executed: &Executed) -> Duration {
     Duration::from_secs_f64(120.0 + 100.0 * concur_s)
 }
 
+/// Exports need a report; listing the twins or printing one makes none.
+fn refuse_exports(exports: &Exports, instead: &str) -> Result<(), Failure> {
+    if exports.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "{}: {instead} makes no report to export (name an experiment to run, without --print)",
+        exports.flags()
+    )))
+}
+
 /// Runs `concur python`.
 pub fn run(args: PythonArgs) -> Result<ExitCode, Failure> {
+    let exports = Exports::check(&args.run.export)?;
     let Some(id) = args.run.experiment.clone() else {
+        refuse_exports(&exports, "listing the twins")?;
         emit(&list(args.python.as_deref()));
         return Ok(ExitCode::SUCCESS);
     };
@@ -354,6 +368,7 @@ pub fn run(args: PythonArgs) -> Result<ExitCode, Failure> {
         ))
     })?;
     if args.print {
+        refuse_exports(&exports, "--print")?;
         emit(twin.source);
         return Ok(ExitCode::SUCCESS);
     }
@@ -379,6 +394,7 @@ pub fn run(args: PythonArgs) -> Result<ExitCode, Failure> {
             table::render(report)
         ));
     }
+    exports.write_report(report)?;
     if report.all_ok() && report.cpython.iter().all(|row| row.answer_ok) {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -6,10 +6,25 @@
 use crate::support::run_concur;
 
 #[test]
-fn bench_takes_only_claims() {
+fn bench_takes_only_claims_and_help_lists_it() {
     let finished = run_concur(&["bench", "everything"]);
     finished.assert_exit_code(2);
-    assert!(finished.stderr.contains("`claims`"), "{}", finished.stderr);
+    assert!(
+        finished
+            .stderr
+            .contains("unrecognized subcommand 'everything'"),
+        "{}",
+        finished.stderr
+    );
+    let help = run_concur(&["bench", "--help"]);
+    help.assert_exit_code(0);
+    assert!(
+        help.stdout
+            .lines()
+            .any(|line| line.trim_start().starts_with("claims ")),
+        "{}",
+        help.stdout
+    );
 }
 
 #[test]
