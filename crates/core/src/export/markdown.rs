@@ -7,7 +7,8 @@
 //!
 //! Cells hold measurements only (no verdicts beyond whether the answer was
 //! right); a null is `–`, and a `|` inside a cell is escaped so it cannot
-//! split the row.
+//! split the row. The report's warnings (outlier runs, a busy machine)
+//! follow the table as `> warning: …` lines, so a shared table keeps them.
 
 use crate::experiment::{Experiment, find};
 use crate::params::{Params, group};
@@ -45,6 +46,14 @@ pub fn table(report: &Report) -> String {
     }
     for result in &report.cpython {
         out.push_str(&cpython_row(result));
+    }
+    // What the table alone would hide: outliers, a busy machine, a model
+    // that could not run here.
+    if !report.warnings.is_empty() {
+        out.push('\n');
+        for warning in &report.warnings {
+            out.push_str(&format!("> warning: {}\n", warning.replace('\n', " ")));
+        }
     }
     out
 }
@@ -236,6 +245,17 @@ mod tests {
         assert!(rows[1][5].starts_with("2.03 ("), "{:?}", rows[1]);
         assert!(rows[2][6].starts_with("WRONG: "), "{:?}", rows[2]);
         assert!(rows[0][6].starts_with("ok ("), "{:?}", rows[0]);
+    }
+
+    #[test]
+    fn the_warnings_follow_the_table_and_only_when_there_are_some() {
+        let mut report = cpu_report();
+        report.warnings.clear();
+        assert!(!table(&report).contains("warning"), "{}", table(&report));
+        report.warnings = vec!["threads-gil: 1 of 3 runs are outliers".into()];
+        let text = table(&report);
+        let last = text.lines().last().unwrap();
+        assert_eq!(last, "> warning: threads-gil: 1 of 3 runs are outliers");
     }
 
     #[test]
