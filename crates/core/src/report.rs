@@ -415,17 +415,7 @@ impl Report {
 
     /// Reads a report, refusing other schema versions with a clear message.
     pub fn from_json(text: &str) -> Result<Report, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(version) if version == u64::from(SCHEMA_VERSION) => {}
-            Some(version) => {
-                return Err(format!(
-                    "schema_version {version} is not supported (this build reads {SCHEMA_VERSION})"
-                ));
-            }
-            None => return Err("no schema_version: not a concur report".to_string()),
-        }
+        let value = versioned_json(text, "report")?;
         let report: Report = serde_json::from_value(value).map_err(|err| err.to_string())?;
         let experiment = crate::experiment::find(&report.experiment).ok_or_else(|| {
             format!(
@@ -469,17 +459,7 @@ impl Reports {
     /// one (its schema version, experiment and params); a refusal names the
     /// report by its position.
     pub fn from_json(text: &str) -> Result<Reports, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(version) if version == u64::from(SCHEMA_VERSION) => {}
-            Some(version) => {
-                return Err(format!(
-                    "schema_version {version} is not supported (this build reads {SCHEMA_VERSION})"
-                ));
-            }
-            None => return Err("no schema_version: not a concur document".to_string()),
-        }
+        let value = versioned_json(text, "document")?;
         let tool = value
             .get("tool")
             .and_then(|tool| tool.as_str())
@@ -502,6 +482,20 @@ impl Reports {
             tool,
             reports,
         })
+    }
+}
+
+/// Parses `text` and checks its `schema_version` against this build's;
+/// `what` names the kind in the refusal ("report", "document").
+fn versioned_json(text: &str, what: &str) -> Result<serde_json::Value, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(version) if version == u64::from(SCHEMA_VERSION) => Ok(value),
+        Some(version) => Err(format!(
+            "schema_version {version} is not supported (this build reads {SCHEMA_VERSION})"
+        )),
+        None => Err(format!("no schema_version: not a concur {what}")),
     }
 }
 

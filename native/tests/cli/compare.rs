@@ -184,32 +184,13 @@ fn a_missing_file_or_json_that_is_no_report_exits_2_naming_the_path() {
 /// Where `python3` exists: one `concur python` report, concur beside CPython.
 #[test]
 fn a_python_report_alone_compares_concur_with_cpython() {
-    let has_python = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !has_python {
-        eprintln!("skipped: no python3 on this machine");
+    if !crate::support::python3_or_skip() {
         return;
     }
-    let out = RunningConcur::start(&[
-        "python",
-        "cpu-sqrt",
-        "--quick",
-        "--json",
-        "--quiet",
-        "--n",
-        "1000",
-        "--tasks",
-        "2",
-        "--workers",
-        "2",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-    ])
-    .wait_with_deadline(Duration::from_secs(300));
+    let mut args = vec!["python"];
+    args.extend_from_slice(&crate::support::TINY_CPU_SQRT);
+    args.extend(["--quick", "--json", "--quiet"]);
+    let out = RunningConcur::start(&args).wait_with_deadline(Duration::from_secs(300));
     out.assert_exit_code(0);
     let report = out.stdout_json();
     let dir = TempDir::new("compare-python");

@@ -41,28 +41,9 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-/// RFC 4180 as the export writes it: quoted fields, doubled quotes, CRLF.
+/// RFC 4180 as the export writes it, read by core's reader.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let (mut rows, mut row, mut field, mut quoted) = (vec![], vec![], String::new(), false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => row.push(std::mem::take(&mut field)),
-            ('\r', false) => {}
-            ('\n', false) => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (c, _) => field.push(c),
-        }
-    }
-    assert!(field.is_empty() && row.is_empty(), "the CSV ends mid-row");
-    rows
+    concur_core::export::csv::parse(text).unwrap_or_else(|why| panic!("{why}: {text}"))
 }
 
 /// The CSV as maps from column name to cell.
@@ -304,24 +285,14 @@ fn fake_python(dir: &TempDir) -> String {
 fn a_python_report_exports_its_cpython_rows_labelled() {
     let dir = TempDir::new("export-python");
     let path = fake_python(&dir);
-    let mut args = strings(&[
-        "python",
-        "cpu-sqrt",
-        "--n",
-        "1000",
-        "--tasks",
-        "2",
-        "--workers",
-        "2",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
+    let mut args = strings(&["python"]);
+    args.extend(strings(&crate::support::TINY_CPU_SQRT));
+    args.extend(strings(&[
         "--models",
         "sequential,threads-gil",
         "--json",
         "--quiet",
-    ]);
+    ]));
     args.extend(export_flags(&dir, "py"));
     let finished = concur(&args, &[("PATH", &path)]);
     finished.assert_exit_code(0);

@@ -10,20 +10,7 @@ use std::time::Duration;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-/// A tiny cpu-sqrt: concur's side takes milliseconds.
-const QUICK: [&str; 11] = [
-    "cpu-sqrt",
-    "--n",
-    "1000",
-    "--tasks",
-    "2",
-    "--workers",
-    "2",
-    "--runs",
-    "1",
-    "--warmup",
-    "0",
-];
+use crate::support::TINY_CPU_SQRT as QUICK;
 
 /// A fake `python3` in a directory of its own: it answers the probe
 /// (`-c ...`) with `probe_json`, and runs `twin_body` (shell) for a twin.
@@ -214,12 +201,7 @@ fn listing_printing_and_unknown_twins() {
 /// Where `python3` exists: a real twin run whose answers match concur's.
 #[test]
 fn a_real_twin_run_matches_concurs_answers() {
-    let has_python = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !has_python {
-        eprintln!("skipped: no python3 on this machine");
+    if !crate::support::python3_or_skip() {
         return;
     }
     let mut args = vec!["python"];

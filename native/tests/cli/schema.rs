@@ -199,30 +199,15 @@ fn real_reports_match_and_a_changed_type_or_unknown_field_is_rejected() {
 /// its `--export-json`, the same JSON as `--json`.
 #[test]
 fn a_real_python_report_matches_where_python3_exists() {
-    let has_python = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !has_python {
-        eprintln!("skipped: no python3 on this machine");
+    if !crate::support::python3_or_skip() {
         return;
     }
     let dir = crate::support::TempDir::new("schema-python");
     let file = dir.join("python.json");
     let file_arg = file.display().to_string();
-    let (finished, report) = run_json(&[
-        "python",
-        "cpu-sqrt",
-        "--n",
-        "1000",
-        "--tasks",
-        "2",
-        "--workers",
-        "2",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
+    let mut args = vec!["python"];
+    args.extend_from_slice(&crate::support::TINY_CPU_SQRT);
+    args.extend([
         "--models",
         "sequential,threads-gil",
         "--json",
@@ -230,6 +215,7 @@ fn a_real_python_report_matches_where_python3_exists() {
         "--export-json",
         &file_arg,
     ]);
+    let (finished, report) = run_json(&args);
     assert!(
         report["cpython"]
             .as_array()

@@ -305,3 +305,31 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// True where `python3` runs; otherwise says on stderr that the calling
+/// test of a real twin is skipped.
+pub fn python3_or_skip() -> bool {
+    let runs = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !runs {
+        eprintln!("skipped: no python3 on this machine");
+    }
+    runs
+}
+
+/// A tiny cpu-sqrt, one run per model: concur's side takes milliseconds.
+pub const TINY_CPU_SQRT: [&str; 11] = [
+    "cpu-sqrt",
+    "--n",
+    "1000",
+    "--tasks",
+    "2",
+    "--workers",
+    "2",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
+];

@@ -121,34 +121,37 @@ fn cpython_row<'a>(report: &'a Report, result: &'a CpythonResult) -> Vec<Cow<'a,
     ]
 }
 
+/// Reads back what [`render`] writes (RFC 4180: quoted fields, doubled
+/// quotes, CRLF line ends) into rows of fields, the header first.
+pub fn parse(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let (mut rows, mut row, mut field, mut quoted) = (vec![], vec![], String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    if quoted || !field.is_empty() || !row.is_empty() {
+        return Err("the CSV ends mid-row".to_string());
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::export::fixtures::{cpu_report, with_cpython};
-
-    /// A minimal RFC 4180 reader: fields, quotes and doubled quotes.
-    fn parse(text: &str) -> Vec<Vec<String>> {
-        let mut rows = vec![];
-        let (mut row, mut field, mut quoted) = (vec![], String::new(), false);
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, quoted) {
-                ('"', true) if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                ('"', _) => quoted = !quoted,
-                (',', false) => row.push(std::mem::take(&mut field)),
-                ('\r', false) => {}
-                ('\n', false) => {
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                }
-                (c, _) => field.push(c),
-            }
-        }
-        rows
-    }
 
     #[test]
     fn quotes_only_what_needs_quoting() {
@@ -180,7 +183,7 @@ mod tests {
     #[test]
     fn one_row_per_model_with_the_reports_figures() {
         let report = cpu_report();
-        let rows = parse(&render(std::slice::from_ref(&report)));
+        let rows = parse(&render(std::slice::from_ref(&report))).unwrap();
         assert_eq!(rows[0], HEADER);
         assert_eq!(rows.len(), 1 + report.results.len());
         for (row, result) in rows[1..].iter().zip(&report.results) {
@@ -211,7 +214,7 @@ mod tests {
     fn cpython_rows_name_their_interpreter_and_leave_unmeasured_cells_empty() {
         let report = with_cpython(cpu_report());
         let text = render(&[report.clone(), cpu_report()]);
-        let rows = parse(&text);
+        let rows = parse(&text).unwrap();
         assert_eq!(
             rows.len(),
             1 + 2 * report.results.len() + report.cpython.len()
