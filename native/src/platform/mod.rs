@@ -1,7 +1,6 @@
 //! The platform seam: the few things concur asks of the operating system
 //! beyond std, behind the same functions on every platform. Executors call
-//! these; no `cfg` appears outside this module (and `load.rs`'s
-//! `/proc/stat`).
+//! these; no `cfg` appears outside this module.
 //!
 //! - clocks: [`monotonic_ns`] (one clock every process shares, so worker
 //!   processes stamp events on the runner's timeline), [`thread_cpu_ns`],
@@ -21,7 +20,14 @@
 //! - [`interrupted`]: Ctrl-C (and SIGTERM) for `concur serve`; runs use the
 //!   ctrlc crate, which works everywhere.
 //!
+//! - [`system_busy_cpu`]: every process's CPU time since boot, for the
+//!   busy-machine warning (`busy.rs`: `/proc/stat`, `host_statistics`,
+//!   `GetSystemTimes`).
+//!
 //! `unix.rs` serves Linux and macOS, `windows.rs` Windows.
+
+mod busy;
+pub use busy::system_busy_cpu;
 
 #[cfg(unix)]
 mod unix;
