@@ -1,18 +1,21 @@
 //! The other platforms, from Linux: the Windows build cross-compiled with
-//! mingw-w64 and run under wine, the macOS build type-checked.
+//! mingw-w64 and run under wine, the macOS build cross-compiled with zig
+//! (`cross_macos.rs`) and checked, not run.
 //!
 //! `setup_cross` (part of `cargo xtask setup`) adds the rustup targets,
-//! Debian's mingw-w64 and wine64 when missing, and a wine prefix under
+//! Debian's mingw-w64 and wine64 when missing, zig and cargo-zigbuild from
+//! PyPI, and a wine prefix under
 //! target/cross/ holding a `bcryptprimitives.dll` shim: Rust's std imports
 //! `ProcessPrng` from it, which Windows 10 and later have and Debian 12's
-//! wine 8.0 lacks. `cross_tests` (part of `cargo xtask test`) checks
-//! concur-core and concur for macOS (concur without compiling SQLite's C,
-//! which would need Apple's SDK), builds concur.exe and concur's unit
+//! wine 8.0 lacks. `cross_tests` (part of `cargo xtask test`) builds
+//! concur and its unit tests for macOS, SQLite's C included, and checks
+//! that both are arm64 Mach-O executables; builds concur.exe and concur's unit
 //! tests for Windows, and runs under wine: the unit tests; cpu-sqrt,
 //! quick-io and the echo server under every model; a hung worker killed by
 //! the watchdog; a runner killed or interrupted (Ctrl-C) mid-run taking its
 //! workers with it; and finally that no concur.exe is left running.
 
+use crate::cross_macos::{MACOS, macos_build, setup_zig};
 use crate::setup::apt_install;
 use crate::{output, root, run};
 use anyhow::{Context, Result, bail};
@@ -21,7 +24,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const WINDOWS: &str = "x86_64-pc-windows-gnu";
-const MACOS: &str = "aarch64-apple-darwin";
 const WINE: &str = "/usr/lib/wine/wine64";
 const WINESERVER: &str = "/usr/lib/wine/wineserver64";
 const MINGW_GCC: &str = "/usr/bin/x86_64-w64-mingw32-gcc";
@@ -41,7 +43,7 @@ BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {\n\
     return BCryptGenRandom(NULL, data, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0;\n}\n";
 const SHIM_DEF: &str = "LIBRARY bcryptprimitives\nEXPORTS\nProcessPrng\n";
 
-/// The rustup targets, mingw-w64, wine64 and the wine prefix.
+/// The rustup targets, mingw-w64, wine64, zig and the wine prefix.
 pub fn setup_cross() -> Result<()> {
     let installed = output("rustup", &["target", "list", "--installed"])?;
     for target in [WINDOWS, MACOS] {
@@ -61,6 +63,7 @@ pub fn setup_cross() -> Result<()> {
     } else {
         apt_install(&missing)?;
     }
+    setup_zig()?;
     prepare_prefix()
 }
 
@@ -264,6 +267,17 @@ fn stopped_runner_takes_its_workers(exe: &Path, stop: Stop) -> Result<()> {
     Ok(())
 }
 
+/// The path cargo names for the library's unit-test executable in what
+/// `cargo test --no-run` said (relative to the workspace root).
+pub(crate) fn unit_test_exe(said: &str) -> Option<&str> {
+    said.lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Executable unittests src/lib.rs (")
+        })
+        .and_then(|rest| rest.strip_suffix(')'))
+}
+
 /// Builds concur's unit tests for Windows and runs them under wine (the
 /// CLI tests in native/tests/ drive Unix processes and stay Linux-only).
 fn windows_unit_tests(cross: &Path) -> Result<()> {
@@ -284,14 +298,7 @@ fn windows_unit_tests(cross: &Path) -> Result<()> {
     if !built.status.success() {
         bail!("building the unit tests for Windows failed:\n{said}");
     }
-    let tests = said
-        .lines()
-        .find_map(|line| {
-            line.trim()
-                .strip_prefix("Executable unittests src/lib.rs (")
-        })
-        .and_then(|rest| rest.strip_suffix(')'))
-        .context("cargo named no unit-test executable")?;
+    let tests = unit_test_exe(&said).context("cargo named no unit-test executable")?;
     let out = concur_exe(&root().join(tests), &[], &[])?;
     if !out.status.success() {
         bail!("concur's unit tests failed under wine:\n{}", text(&out));
@@ -299,38 +306,25 @@ fn windows_unit_tests(cross: &Path) -> Result<()> {
     Ok(())
 }
 
-/// macOS type-checked, Windows built and run under wine.
+/// macOS built and checked, Windows built and run under wine.
 pub fn cross_tests() -> Result<()> {
     let started = Instant::now();
     let cross = cross_dir();
-    let cargo = |args: &[&str], env: &[(&str, &str)]| -> Result<()> {
-        eprintln!(
-            "$ cargo {}  (CARGO_TARGET_DIR=target/cross)",
-            args.join(" ")
-        );
-        let status = Command::new("cargo")
-            .args(args)
-            .env("CARGO_TARGET_DIR", &cross)
-            .envs(env.iter().copied())
-            .current_dir(root())
-            .status()
-            .context("cannot start cargo")?;
-        if !status.success() {
-            bail!("`cargo {}` failed with {status}", args.join(" "));
-        }
-        Ok(())
-    };
-    cargo(&["check", "--target", MACOS, "-p", "concur-core"], &[])?;
-    // SQLite's C needs Apple's SDK: link against a library that is not
-    // there instead (a check never links), so the Rust is checked.
-    cargo(
-        &["check", "--target", MACOS, "-p", "concur"],
-        &[
-            ("LIBSQLITE3_SYS_USE_PKG_CONFIG", "1"),
-            ("SQLITE3_LIB_DIR", "/nonexistent"),
-        ],
-    )?;
-    cargo(&["build", "--target", WINDOWS, "-p", "concur"], &[])?;
+    macos_build(&cross)?;
+    let args = ["build", "--target", WINDOWS, "-p", "concur"];
+    eprintln!(
+        "$ cargo {}  (CARGO_TARGET_DIR=target/cross)",
+        args.join(" ")
+    );
+    let status = Command::new("cargo")
+        .args(args)
+        .env("CARGO_TARGET_DIR", &cross)
+        .current_dir(root())
+        .status()
+        .context("cannot start cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed with {status}", args.join(" "));
+    }
     let exe = cross.join(WINDOWS).join("debug").join("concur.exe");
     windows_unit_tests(&cross)?;
 
@@ -375,7 +369,7 @@ pub fn cross_tests() -> Result<()> {
         bail!("concur.exe processes were left running under wine: {left:?}");
     }
     eprintln!(
-        "xtask test: Windows (wine) and macOS (check) passed in {:.0} s",
+        "xtask test: Windows (wine) and macOS (build) passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -7,13 +7,14 @@
 //! - `dist`: the same build, which is deployable as it is: one static folder
 //!   that works on any static host under any sub-path (`dist.rs`);
 //! - `test`: setup, then format check, clippy and every test, the Windows
-//!   build under wine and the macOS check (`cross.rs`) (what `.ci/run` calls);
+//!   build under wine and the macOS build (`cross.rs`) (what `.ci/run` calls);
 //! - `cross`: only the cross part of `setup` and `test`;
 //! - `bench`, `bench-web`: the speed targets of the native runner and of the
 //!   playground, printed as ratios from one run.
 
 mod bench;
 mod cross;
+mod cross_macos;
 mod dist;
 mod dist_snippets;
 mod dist_sri;

@@ -10,7 +10,9 @@
 //! exact version Cargo.lock pins, and wasm-opt from npm's binaryen (Debian's
 //! is too old to read today's wasm), and Debian's clang (SQLite's C source
 //! is compiled to wasm32 for the page); browser tests need Debian's chromium
-//! and chromium-driver, and playwright-core and axe-core from npm.
+//! and chromium-driver, and playwright-core and axe-core from npm. The cross
+//! builds' tools (`cross.rs`) install through [`apt_install`] and
+//! [`pip_install`] (zig and cargo-zigbuild come from PyPI).
 
 use crate::{output, root, run};
 use anyhow::{Context, Result, bail};
@@ -166,7 +168,8 @@ pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
 }
 
 /// Everything: the web build, the cross builds (Windows under wine, macOS
-/// checked: `cross.rs`) and the browser tests (`cargo xtask setup`).
+/// built with zig: `cross.rs`, `cross_macos.rs`) and the browser tests
+/// (`cargo xtask setup`).
 pub fn setup_web() -> Result<()> {
     setup_web_build()?;
     crate::cross::setup_cross()?;
@@ -254,6 +257,31 @@ fn npm_install(package: &str) -> Result<()> {
             package,
         ],
     )
+}
+
+/// Installs exact versions of PyPI packages into `dir` with pip (`--target`:
+/// no virtualenv, no system site-packages touched, and Debian's
+/// externally-managed Python allows it), binary wheels only. Debian's
+/// python3-pip comes first if pip is missing.
+pub(crate) fn pip_install(dir: &std::path::Path, packages: &[&str]) -> Result<()> {
+    if output("python3", &["-m", "pip", "--version"]).is_err() {
+        apt_install(&["python3-pip"])?;
+    }
+    let dir = dir.to_str().context("a UTF-8 path")?;
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--root-user-action=ignore",
+        "--only-binary",
+        ":all:",
+        "--target",
+        dir,
+    ];
+    args.extend_from_slice(packages);
+    run("python3", &args)
 }
 
 /// The npm packages the browser tests load, by name and major version:

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: everything CI runs, in the order that fails fastest:
 //! style and lints, the workspace's Rust tests, `cargo install --path
 //! native` into a scratch root, the Windows build under wine
-//! and the macOS check (`cross.rs`), then the playground built for real and
+//! and the macOS build (`cross.rs`, `cross_macos.rs`), then the playground built for real and
 //! driven in headless Chromium.
 
 use crate::setup::tools_dir;
