@@ -78,6 +78,18 @@ fn cell(label: &str, walls: &[f64], ok: bool) -> Cell {
     }
 }
 
+/// Each row's A and B labels, None for a side the row is missing from.
+fn row_labels(cmp: &Comparison) -> Vec<(Option<&str>, Option<&str>)> {
+    cmp.rows
+        .iter()
+        .map(|r| {
+            (
+                r.a.as_ref().map(|c| c.label.as_str()),
+                r.b.as_ref().map(|c| c.label.as_str()),
+            )
+        })
+        .collect()
+}
 #[test]
 fn the_ratio_is_b_over_a_and_overlap_follows_the_ranges() {
     let slow = cell("sequential", &[2.0, 2.1, 2.2], true);
@@ -127,16 +139,7 @@ fn rows_are_matched_by_model_and_one_sided_rows_are_kept() {
     );
     let cmp = two_reports(&input("a.json", vec![a]), &input("b.json", vec![b]));
     assert_eq!(cmp.kind, Kind::TwoReports);
-    let labels: Vec<(Option<&str>, Option<&str>)> = cmp
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.a.as_ref().map(|c| c.label.as_str()),
-                r.b.as_ref().map(|c| c.label.as_str()),
-            )
-        })
-        .collect();
+    let labels = row_labels(&cmp);
     assert_eq!(
         labels,
         [
@@ -293,16 +296,7 @@ fn one_python_report_sets_concur_beside_each_interpreter() {
     ];
     let cmp = concur_vs_cpython(&input("py.json", vec![rep])).unwrap();
     assert_eq!(cmp.kind, Kind::ConcurVsCpython);
-    let pairs: Vec<(Option<&str>, Option<&str>)> = cmp
-        .rows
-        .iter()
-        .map(|r| {
-            (
-                r.a.as_ref().map(|c| c.label.as_str()),
-                r.b.as_ref().map(|c| c.label.as_str()),
-            )
-        })
-        .collect();
+    let pairs = row_labels(&cmp);
     assert_eq!(
         pairs,
         [

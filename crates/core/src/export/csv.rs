@@ -10,6 +10,7 @@
 //! sequential, no interval under 3 runs) is an empty cell.
 
 use crate::report::{ModelResult, Report};
+use crate::stats::Summary;
 use crate::twin::CpythonResult;
 use std::borrow::Cow;
 
@@ -79,46 +80,55 @@ fn line<'a>(fields: impl IntoIterator<Item = Cow<'a, str>>) -> String {
 
 fn concur_row<'a>(report: &'a Report, result: &'a ModelResult) -> Vec<Cow<'a, str>> {
     let ci = result.speedup_ci.as_ref();
-    vec![
+    let mut row = vec![
         Cow::Borrowed(report.experiment.as_str()),
         Cow::Borrowed(CONCUR),
         Cow::Borrowed(result.model.name()),
         Cow::Owned(result.workers.to_string()),
         Cow::Owned(report.params.runs().to_string()),
-        Cow::Owned(number(Some(result.wall_s.mean))),
-        Cow::Owned(number(result.wall_s.stddev)),
-        Cow::Owned(number(Some(result.wall_s.median))),
-        Cow::Owned(number(Some(result.wall_s.min))),
-        Cow::Owned(number(Some(result.wall_s.max))),
-        Cow::Owned(number(result.speedup)),
+    ];
+    row.extend(times(&result.wall_s, result.speedup));
+    row.extend([
         Cow::Owned(number(ci.map(|ci| ci.low))),
         Cow::Owned(number(ci.map(|ci| ci.high))),
         Cow::Borrowed(if result.answer_ok { "true" } else { "false" }),
         Cow::Owned(number(result.request_ms)),
         Cow::Owned(number(result.cpu_util)),
-    ]
+    ]);
+    row
 }
 
 /// A CPython row: the twin measures no worker count, interval or CPU use.
 fn cpython_row<'a>(report: &'a Report, result: &'a CpythonResult) -> Vec<Cow<'a, str>> {
-    vec![
+    let mut row = vec![
         Cow::Borrowed(report.experiment.as_str()),
         Cow::Owned(super::cpython_source(&result.interpreter)),
         Cow::Borrowed(result.model.name()),
         Cow::Borrowed(""),
         Cow::Owned(report.params.runs().to_string()),
-        Cow::Owned(number(Some(result.wall_s.mean))),
-        Cow::Owned(number(result.wall_s.stddev)),
-        Cow::Owned(number(Some(result.wall_s.median))),
-        Cow::Owned(number(Some(result.wall_s.min))),
-        Cow::Owned(number(Some(result.wall_s.max))),
-        Cow::Owned(number(result.speedup)),
+    ];
+    row.extend(times(&result.wall_s, result.speedup));
+    row.extend([
         Cow::Borrowed(""),
         Cow::Borrowed(""),
         Cow::Borrowed(if result.answer_ok { "true" } else { "false" }),
         Cow::Owned(number(result.request_ms)),
         Cow::Borrowed(""),
+    ]);
+    row
+}
+
+/// mean_s, stddev_s, median_s, min_s, max_s and speedup.
+fn times<'a>(wall_s: &Summary, speedup: Option<f64>) -> [Cow<'a, str>; 6] {
+    [
+        Some(wall_s.mean),
+        wall_s.stddev,
+        Some(wall_s.median),
+        Some(wall_s.min),
+        Some(wall_s.max),
+        speedup,
     ]
+    .map(|value| Cow::Owned(number(value)))
 }
 
 /// Reads back what [`render`] writes (RFC 4180: quoted fields, doubled
