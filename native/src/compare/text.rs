@@ -4,7 +4,7 @@
 //! speedup over its own sequential, and a note in words), then warnings.
 
 use concur_core::compare::{Cell, Comparison, Kind, Row, Side};
-use concur_core::export::table::times;
+use concur_core::export::table::{aligned, times};
 
 /// Renders the whole comparison.
 pub fn render(comparison: &Comparison) -> String {
@@ -170,32 +170,6 @@ fn table(rows: &[Row]) -> String {
         ]);
     }
     let columns = lines[0].len();
-    let widths: Vec<usize> = (0..columns)
-        .map(|col| {
-            lines
-                .iter()
-                .map(|line| line[col].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for line in &lines {
-        let cells: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(|(col, cell)| {
-                let pad = " ".repeat(widths[col] - cell.chars().count());
-                if col == 0 || col == columns - 1 {
-                    format!("{cell}{pad}")
-                } else {
-                    format!("{pad}{cell}")
-                }
-            })
-            .collect();
-        out.push_str("  ");
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    let text = aligned(&lines, |col| col != 0 && col != columns - 1);
+    text.lines().map(|line| format!("  {line}\n")).collect()
 }

@@ -294,6 +294,40 @@ fn statistics_notes(report: &Report) -> String {
     out
 }
 
+/// Rows of cells as text columns two spaces apart, each as wide as its
+/// widest cell; the columns `right` picks align right (numbers), the others
+/// left. Each line ends in a newline, without trailing spaces.
+pub fn aligned(rows: &[Vec<String>], right: impl Fn(usize) -> bool) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|col| {
+            rows.iter()
+                .filter_map(|row| row.get(col))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(col, cell)| {
+                let pad = " ".repeat(widths[col] - cell.chars().count());
+                if right(col) {
+                    format!("{pad}{cell}")
+                } else {
+                    format!("{cell}{pad}")
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// Renders the table, then any problems, warnings and the explanation.
 pub fn render(report: &Report) -> String {
     // The per-request column shows only where there were requests.
@@ -328,32 +362,8 @@ pub fn render(report: &Report) -> String {
     } else {
         1..=PER_REQUEST - 1
     };
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|col| {
-            rows.iter()
-                .map(|r| r[col].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in &rows {
-        let cells: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(col, cell)| {
-                let pad = widths[col] - cell.chars().count();
-                // Numbers align right, words left.
-                if numeric.contains(&col) {
-                    format!("{}{cell}", " ".repeat(pad))
-                } else {
-                    format!("{cell}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    // Numbers align right, words left.
+    let mut out = aligned(&rows, |col| numeric.contains(&col));
     for line in report.results.iter().flat_map(|r| r.problem_lines()) {
         out.push_str(&line);
         out.push('\n');
