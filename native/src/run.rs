@@ -13,7 +13,7 @@ use crate::server::Server;
 use crate::{children, emit, tool_name};
 use concur_core::clock::Clock;
 use concur_core::experiment::{Experiment, Plan};
-use concur_core::export::{chrome::chrome_trace, markdown, table};
+use concur_core::export::{chrome::chrome_trace, table};
 use concur_core::model::Model;
 use concur_core::params::Params;
 use concur_core::report::{ModelRuns, Report};
@@ -99,7 +99,7 @@ pub fn measure(
 
 pub fn headline(options: &RunOptions, report: &Report) -> String {
     let p = &options.params;
-    let work = markdown::work(&options.experiment, p);
+    let work = concur_core::export::work(&options.experiment, p);
     format!(
         "{}: {work}; {} run{} per model after {} warm-up; {} cores ({}), {}\n",
         options.experiment.id,

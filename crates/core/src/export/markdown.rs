@@ -10,8 +10,6 @@
 //! split the row. The report's warnings (outlier runs, a busy machine)
 //! follow the table as `> warning: …` lines, so a shared table keeps them.
 
-use crate::experiment::{Experiment, find};
-use crate::params::{Params, group};
 use crate::report::{ModelResult, Report};
 use crate::stats::Summary;
 use crate::twin::CpythonResult;
@@ -33,7 +31,7 @@ pub fn table(report: &Report) -> String {
     let mut out = format!(
         "## {}: {}\n\n{} run{} per model after {} warm-up; {} cores ({}), {}\n\n{HEADER}",
         cell(&report.experiment),
-        cell(&work_of(report)),
+        cell(&super::work_of(report)),
         runs,
         if runs == 1 { "" } else { "s" },
         report.params.warmup(),
@@ -56,39 +54,6 @@ pub fn table(report: &Report) -> String {
         }
     }
     out
-}
-
-/// What an experiment's run did, in words: "4 tasks, 5,000,000
-/// iterations per task", "5 tasks, 100 ms delay on the built-in server".
-pub fn work(experiment: &Experiment, params: &Params) -> String {
-    let work = match (params.target(), experiment.n_means) {
-        (Some(url), _) => format!("{} tasks against {url}", params.tasks()),
-        (None, Some(n_means)) => format!(
-            "{} {}, {} {n_means}",
-            params.tasks(),
-            experiment.tasks_means.unwrap_or("tasks"),
-            group(params.n())
-        ),
-        (None, None) => format!(
-            "{} tasks, {} ms delay on the built-in server",
-            params.tasks(),
-            params.delay_ms()
-        ),
-    };
-    if params.keep_alive() {
-        format!("{work}, connections kept alive")
-    } else {
-        work
-    }
-}
-
-/// [`work`] for a report; an experiment this build does not know (an
-/// imported report) is described by its task count alone.
-pub fn work_of(report: &Report) -> String {
-    match find(&report.experiment) {
-        Some(experiment) => work(&experiment, &report.params),
-        None => format!("{} tasks", report.params.tasks()),
-    }
 }
 
 /// Milliseconds with about four significant digits (`1234.5`, `105.6`,

@@ -12,7 +12,8 @@
 //!
 //! CSV and Markdown are pure functions of reports, so the page can offer
 //! the same files. Both carry a `concur python` report's CPython rows,
-//! labelled with the interpreter ([`cpython_source`]).
+//! labelled with the interpreter ([`cpython_source`]). [`work`] says in
+//! words what a run did, for the table's headline and Markdown's heading.
 
 pub mod chrome;
 pub mod csv;
@@ -22,6 +23,9 @@ pub mod table;
 #[cfg(test)]
 mod fixtures;
 
+use crate::experiment::{Experiment, find};
+use crate::params::{Params, group};
+use crate::report::Report;
 use crate::twin::Interpreter;
 
 /// Where a CPython row comes from, for people: `CPython 3.11.7 (python3)`,
@@ -33,6 +37,39 @@ pub fn cpython_source(interpreter: &Interpreter) -> String {
         (true, true) => " free-threaded, GIL on",
     };
     format!("{}{build} ({})", interpreter.name, interpreter.command)
+}
+
+/// What an experiment's run did, in words: "4 tasks, 5,000,000
+/// iterations per task", "5 tasks, 100 ms delay on the built-in server".
+pub fn work(experiment: &Experiment, params: &Params) -> String {
+    let work = match (params.target(), experiment.n_means) {
+        (Some(url), _) => format!("{} tasks against {url}", params.tasks()),
+        (None, Some(n_means)) => format!(
+            "{} {}, {} {n_means}",
+            params.tasks(),
+            experiment.tasks_means.unwrap_or("tasks"),
+            group(params.n())
+        ),
+        (None, None) => format!(
+            "{} tasks, {} ms delay on the built-in server",
+            params.tasks(),
+            params.delay_ms()
+        ),
+    };
+    if params.keep_alive() {
+        format!("{work}, connections kept alive")
+    } else {
+        work
+    }
+}
+
+/// [`work`] for a report; an experiment this build does not know (an
+/// imported report) is described by its task count alone.
+pub fn work_of(report: &Report) -> String {
+    match find(&report.experiment) {
+        Some(experiment) => work(&experiment, &report.params),
+        None => format!("{} tasks", report.params.tasks()),
+    }
 }
 
 #[cfg(test)]
